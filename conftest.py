@@ -1,0 +1,48 @@
+"""Test session setup. Tests run with debug off, as pytest-django forces, so they need a
+secret key; they get a throwaway one unless the environment gives a real one. Django is
+configured here rather than through the ini file so that this happens first."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-insecure-key")
+
+from django.conf import settings
+
+settings.INSTALLED_APPS  # noqa: B018  (loads the settings so pytest-django sets Django up)
+# Production settings, less what needs a proxy and a collectstatic run: the test client
+# speaks plain HTTP, and static files have no manifest here.
+settings.SECURE_SSL_REDIRECT = False
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+import pytest  # noqa: E402
+from django.db import connections  # noqa: E402
+
+
+@pytest.fixture
+def live_worker(transactional_db):
+    """A real Celery worker on the configured broker (REDIS_URL), in a thread of this
+    process so that it writes to the test database. Without a broker, tasks run in-process
+    (the embedded default) and there is no worker to start."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield None
+        return
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from config.celery import app
+
+    def close_worker_connections(**kwargs):
+        # The worker thread's connections would outlive the test and keep the test
+        # database from being dropped at the end of the session.
+        connections.close_all()
+
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_worker_connections)

@@ -1,0 +1,68 @@
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from enrollment import demo
+from enrollment.models import PersonalDataAccess, Student
+from enrollment.services import students_create_missing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def student():
+    students_create_missing(students=demo.demo_students(entry_year=2026, count=3))
+    return Student.objects.get(student_number="2601" + "00000")
+
+
+def staff(role: str) -> User:
+    user = User.objects.create_user(username=role, password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def test_admin_speaks_chinese(client, admin_user):
+    client.force_login(admin_user)
+
+    page = client.get("/admin/").content.decode()
+
+    assert "大学生医疗保障管理办公室" in page
+    assert "医保年度" in page
+    assert "学生" in page
+
+
+def test_ids_are_masked_for_student_affairs(client, student):
+    client.force_login(staff("学生处"))
+
+    listing = client.get(reverse("admin:enrollment_student_changelist")).content.decode()
+    detail = client.get(
+        reverse("admin:enrollment_student_change", args=[student.pk])
+    ).content.decode()
+
+    assert student.id_number not in listing
+    assert student.masked_id_number in listing
+    assert student.id_number not in detail
+    assert student.masked_id_number in detail
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_clinic_staff_see_full_ids_and_opening_one_is_logged(client, student):
+    user = staff("医保办")
+    client.force_login(user)
+
+    listing = client.get(reverse("admin:enrollment_student_changelist")).content.decode()
+    detail = client.get(reverse("admin:enrollment_student_change", args=[student.pk]))
+
+    assert student.id_number in listing
+    assert student.id_number in detail.content.decode()
+    access = PersonalDataAccess.objects.get()
+    assert (access.user, access.student, access.action) == (user, student, "view_full_id")
+
+
+def test_searching_by_full_id_needs_the_permission(client, student):
+    client.force_login(staff("学生处"))
+    url = reverse("admin:enrollment_student_changelist")
+
+    found = client.get(url, {"q": student.id_number}).context["cl"].result_count
+
+    assert found == 0

@@ -1,0 +1,55 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from stdnum.cn import ric
+
+from enrollment.models import IdType, Student
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_builds_a_school_and_an_admin(monkeypatch):
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+
+    output = seed()
+
+    assert Student.objects.count() >= 300
+    assert Student.objects.values("college").distinct().count() >= 5
+    resident_ids = Student.objects.filter(id_type=IdType.RESIDENT_ID)
+    assert all(ric.is_valid(s.id_number) for s in resident_ids)
+    assert resident_ids.filter(birth_date__isnull=True).count() == 0
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser
+    password = output.split("密码 ")[-1].strip()
+    assert admin.check_password(password)
+
+
+def test_seed_demo_twice_changes_nothing():
+    seed()
+    students = list(Student.objects.order_by("pk").values())
+    users = get_user_model().objects.count()
+
+    output = seed()
+
+    assert list(Student.objects.order_by("pk").values()) == students
+    assert get_user_model().objects.count() == users
+    assert "新增 0 人" in output
+    assert "已存在" in output
+
+
+def test_admin_credentials_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "clinic")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-demo-password")
+
+    seed()
+
+    assert get_user_model().objects.get(username="clinic").check_password("a-long-demo-password")

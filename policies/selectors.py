@@ -1,0 +1,63 @@
+from django.db.models import Prefetch
+
+from . import rules
+from .models import BenefitRule, CatastrophicTier, PolicyYear
+
+SCALAR_FIELDS = (
+    "premium",
+    "community_as_level_1",
+    "emergency_as_outpatient",
+    "maternity_as_inpatient_without_deductible",
+    "basic_annual_cap",
+    "catastrophic_requires_disease",
+    "catastrophic_cap",
+    "waiting_fixed_months",
+    "waiting_months_per_gap_year",
+    "waiting_months_removed_per_back_paid_year",
+    "waiting_floor_months",
+    "waiting_floor_from_gap_years",
+    "gaps_counted_from_year",
+    "freshman_august_starts_on_september",
+    "freshman_always_starts_on_september",
+)
+
+
+def policy_year_get(*, code: str) -> PolicyYear:
+    return PolicyYear.objects.prefetch_related(
+        Prefetch("benefit_rules", queryset=BenefitRule.objects.order_by("care", "level")),
+        Prefetch("catastrophic_tiers", queryset=CatastrophicTier.objects.order_by("floor")),
+    ).get(code=code)
+
+
+def policy_year_rules(policy_year: PolicyYear) -> rules.PolicyYearRules:
+    """The frozen snapshot the rule engine works on."""
+    return rules.PolicyYearRules(
+        code=policy_year.code,
+        year=policy_year.year,
+        benefit_rules=tuple(
+            rules.BenefitRule(
+                care=rule.care,
+                level=rule.level,
+                ratio=rule.ratio,
+                deductible=rule.deductible,
+                deductible_basis=rule.deductible_basis,
+                counts_toward_yearly_deductible=rule.counts_toward_yearly_deductible,
+                annual_limit=rule.annual_limit,
+                referral_required=rule.referral_required,
+                repeat_stay_factor=rule.repeat_stay_factor,
+                repeat_stay_levels=split_levels(rule.repeat_stay_levels),
+            )
+            for rule in policy_year.benefit_rules.all()
+        ),
+        catastrophic_tiers=tuple(
+            rules.CatastrophicTier(
+                floor=tier.floor, ratio=tier.ratio, low_income_ratio=tier.low_income_ratio
+            )
+            for tier in policy_year.catastrophic_tiers.all()
+        ),
+        **{name: getattr(policy_year, name) for name in SCALAR_FIELDS},
+    )
+
+
+def split_levels(value: str) -> tuple[str, ...]:
+    return tuple(level.strip() for level in value.split(",") if level.strip())

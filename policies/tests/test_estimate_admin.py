@@ -1,0 +1,66 @@
+import pytest
+from django.urls import reverse
+
+from policies.models import PolicyYear
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(policy_year: PolicyYear, expenses: list[dict]) -> dict:
+    data = {
+        "policy_year": policy_year.pk,
+        "category": "standard",
+        "cover_start": "2025-01-01",
+        "kind": "",
+        "gap_years": "0",
+        "back_paid_years": "0",
+        "expenses-TOTAL_FORMS": str(len(expenses)),
+        "expenses-INITIAL_FORMS": "0",
+        "expenses-MIN_NUM_FORMS": "0",
+        "expenses-MAX_NUM_FORMS": "50",
+    }
+    for index, expense in enumerate(expenses):
+        data.update({f"expenses-{index}-{name}": value for name, value in expense.items()})
+    return data
+
+
+def test_estimate_page_shows_the_breakdown(admin_client):
+    url = reverse("admin:policies_estimate")
+    wuhan = PolicyYear.objects.get(code="wuhan-2025")
+
+    assert admin_client.get(url).status_code == 200
+    page = admin_client.post(
+        url,
+        form_data(
+            wuhan,
+            # 六.2/六.5: level-2 stay, 400 deductible, 70%: (10400 - 400) × 70% = 7000
+            [{"date": "2025-05-01", "care": "inpatient", "level": "2", "in_scope": "10400"}],
+        ),
+    )
+
+    result = page.context["result"]
+    assert result["expenses"][0]["fund"] == "7000.00"
+    assert result["totals"]["student"] == "3400.00"
+    assert "7000.00" in page.content.decode()
+
+
+def test_estimate_page_reports_an_unsupported_care_type(admin_client):
+    shanghai = PolicyYear.objects.get(code="shanghai-2025")
+
+    page = admin_client.post(
+        reverse("admin:policies_estimate"),
+        form_data(
+            shanghai,
+            [{"date": "2025-05-01", "care": "chronic_outpatient", "level": "1", "in_scope": "1"}],
+        ),
+    )
+
+    assert page.context["result"] is None
+    assert "expenses[0].care" in page.context["error"]
+
+
+def test_estimate_page_needs_a_login(client):
+    page = client.get(reverse("admin:policies_estimate"))
+
+    assert page.status_code == 302
+    assert "/admin/login/" in page["Location"]

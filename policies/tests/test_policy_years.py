@@ -1,0 +1,113 @@
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from policies import rules, selectors, services
+from policies.catalog import CATALOG
+from policies.models import CareType, FacilityLevel, PolicyYear
+
+pytestmark = pytest.mark.django_db
+
+
+def by_key(snapshot: rules.PolicyYearRules) -> rules.PolicyYearRules:
+    return replace(
+        snapshot,
+        benefit_rules=tuple(sorted(snapshot.benefit_rules, key=lambda r: (r.care, r.level))),
+    )
+
+
+def test_model_choices_match_the_engine():
+    assert set(CareType.values) == set(rules.CARE_TYPES)
+    assert set(FacilityLevel.values) == set(rules.LEVELS)
+
+
+@pytest.mark.parametrize("code", ["shanghai-2025", "shanghai-2026", "wuhan-2025"])
+def test_seeded_policy_years_are_the_catalog(code):
+    policy_year = selectors.policy_year_get(code=code)
+
+    assert policy_year.is_published
+    assert by_key(selectors.policy_year_rules(policy_year)) == by_key(CATALOG[code])
+
+
+def test_seeded_premiums_and_calendar():
+    shanghai = PolicyYear.objects.get(code="shanghai-2025")
+    wuhan = PolicyYear.objects.get(code="wuhan-2025")
+
+    # shanghai guide Q2: 355元/人/年; wuhan notice 三: 每人400元
+    assert (str(shanghai.premium), str(wuhan.premium)) == ("355.00", "400.00")
+    # shanghai guide Q3: 2024-11-11 to 2024-12-20; Q18: 共济缴费 by 2024-12-20 17:00
+    assert shanghai.collective_window_opens_on == date(2024, 11, 11)
+    assert shanghai.collective_window_closes_on == date(2024, 12, 20)
+    assert shanghai.family_aid_deadline_at.isoformat() == "2024-12-20T09:00:00+00:00"
+    assert shanghai.freshman_premium_waived and not wuhan.freshman_premium_waived
+
+
+def test_copy_to_draft_makes_next_year_with_the_same_rules():
+    source = PolicyYear.objects.get(code="shanghai-2026")
+
+    draft = services.policy_year_copy_to_draft(policy_year=source, year=2027)
+
+    assert (draft.code, draft.status) == ("shanghai-2027", PolicyYear.Status.DRAFT)
+    assert draft.collective_window_opens_on == date(2026, 11, 11)
+    assert draft.benefit_rules.count() == source.benefit_rules.count()
+    snapshot = selectors.policy_year_rules(selectors.policy_year_get(code="shanghai-2027"))
+    assert by_key(replace(snapshot, code="x", year=0)) == by_key(
+        replace(CATALOG["shanghai-2026"], code="x", year=0)
+    )
+    assert source.benefit_rules.count() == len(CATALOG["shanghai-2026"].benefit_rules)
+
+
+def test_copy_refuses_an_existing_year():
+    with pytest.raises(services.PolicyYearError, match="shanghai-2026"):
+        services.policy_year_copy_to_draft(
+            policy_year=PolicyYear.objects.get(code="shanghai-2025"), year=2026
+        )
+
+
+def test_publish_freezes_a_draft():
+    draft = services.policy_year_copy_to_draft(
+        policy_year=PolicyYear.objects.get(code="wuhan-2025"), year=2026
+    )
+
+    services.policy_year_publish(policy_year=draft)
+
+    assert PolicyYear.objects.get(code="wuhan-2026").is_published
+    with pytest.raises(services.PolicyYearError):
+        services.policy_year_publish(policy_year=draft)
+
+
+@pytest.fixture
+def clinic_staff(client):
+    user = User.objects.create_user(username="staff", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="医保办"))
+    client.force_login(user)
+    return user
+
+
+def test_a_published_year_is_read_only_in_the_admin(client, clinic_staff):
+    published = PolicyYear.objects.get(code="shanghai-2025")
+    url = reverse("admin:policies_policyyear_change", args=[published.pk])
+
+    page = client.get(url)
+    client.post(url, {"premium": "1.00"})
+
+    assert page.status_code == 200
+    assert b'name="premium"' not in page.content  # shown, not editable
+    published.refresh_from_db()
+    assert str(published.premium) == "355.00"
+
+
+def test_admin_action_copies_to_next_year_and_drafts_stay_editable(client, clinic_staff):
+    source = PolicyYear.objects.get(code="wuhan-2025")
+
+    client.post(
+        reverse("admin:policies_policyyear_changelist"),
+        {"action": "copy_to_next_year", "_selected_action": [source.pk]},
+    )
+    draft = PolicyYear.objects.get(code="wuhan-2026")
+    page = client.get(reverse("admin:policies_policyyear_change", args=[draft.pk]))
+
+    assert b'name="premium"' in page.content
