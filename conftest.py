@@ -23,10 +23,11 @@ from django.db import connections  # noqa: E402
 
 
 @pytest.fixture
-def live_worker(transactional_db):
+def live_worker(django_db_serialized_rollback, transactional_db):
     """A real Celery worker on the configured broker (REDIS_URL), in a thread of this
-    process so that it writes to the test database. Without a broker, tasks run in-process
-    (the embedded default) and there is no worker to start."""
+    process so that it writes to the test database (restored afterwards, data migrations
+    included). Without a broker, tasks run in-process (the embedded default) and there is
+    no worker to start."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         yield None
         return

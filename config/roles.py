@@ -17,6 +17,7 @@ ROLES: dict[str, list[tuple[str, str]]] = {
     "学生处": [
         ("policies", "view_*"),
         ("enrollment", "*_student"),
+        ("enrollment", "*_rosterimport"),
         ("enrollment", "view_*"),
         ("enrollment", "*_optout"),
         ("enrollment", "*_paymentlist"),

@@ -1,10 +1,39 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import PersonalDataAccess, Student
+from . import rules, services, views
+from .models import PersonalDataAccess, RosterImport, Student
 
 FULL_ID_PERMISSION = "enrollment.view_full_id"
+
+
+class EligibilityFilter(admin.SimpleListFilter):
+    title = _("eligibility")
+    parameter_name = "eligibility"
+
+    def lookups(self, request, model_admin):
+        return [("eligible", _("Eligible")), *rules.INELIGIBILITY_REASONS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(pk__in=_pks_with_eligibility(queryset, self.value()))
+        return queryset
+
+
+def _pks_with_eligibility(queryset, code: str) -> list[int]:
+    """Eligibility is a rule over each student's facts, not a column: evaluate it in bulk
+    over the few fields it reads."""
+    fields = ["pk", *(f.name for f in rules.EligibilityFacts.__dataclass_fields__.values())]
+    matching = []
+    for row in queryset.values(*fields).iterator(chunk_size=2000):
+        pk = row.pop("pk")
+        status = rules.eligibility(rules.EligibilityFacts(**row))
+        if (status.code or "eligible") == code:
+            matching.append(pk)
+    return matching
 
 
 @admin.register(Student)
@@ -18,8 +47,16 @@ class StudentAdmin(admin.ModelAdmin):
         "registered_on",
         "subsidy_category",
         "school_status",
+        "eligibility",
     ]
-    list_filter = ["college", "education_level", "study_mode", "subsidy_category", "school_status"]
+    list_filter = [
+        "college",
+        "education_level",
+        "study_mode",
+        "subsidy_category",
+        "school_status",
+        EligibilityFilter,
+    ]
     search_fields = ["student_number", "name", "=id_number"]
     date_hierarchy = "registered_on"
     readonly_fields = ["birth_date", "gender", "created_at", "updated_at"]
@@ -47,6 +84,18 @@ class StudentAdmin(admin.ModelAdmin):
         (_("Insurance"), {"fields": ["subsidy_category"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=_("eligibility"))
+    def eligibility(self, student: Student) -> str:
+        status = rules.eligibility(
+            rules.EligibilityFacts(
+                **{
+                    name: getattr(student, name)
+                    for name in rules.EligibilityFacts.__dataclass_fields__
+                }
+            )
+        )
+        return "✓" if status.eligible else status.message
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, student: Student) -> str:
@@ -102,6 +151,59 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    list_display = ["uploaded_at", "original_name", "status", "uploaded_by", "rows", "problems"]
+    list_filter = ["status"]
+    list_select_related = ["uploaded_by"]
+
+    @admin.display(description=_("rows"))
+    def rows(self, roster_import: RosterImport):
+        return roster_import.summary.get("rows", "")
+
+    @admin.display(description=_("rows with errors"))
+    def problems(self, roster_import: RosterImport):
+        return roster_import.summary.get("invalid_rows", "")
+
+    def get_urls(self):
+        site = self.admin_site
+
+        def wrap(view, permission, **extra):
+            def guarded(request, **kwargs):
+                if not request.user.has_perm(f"enrollment.{permission}_rosterimport"):
+                    raise PermissionDenied
+                return view(request, **extra, **kwargs)
+
+            return site.admin_view(guarded)
+
+        def route(pattern, view, permission, name, **extra):
+            return path(pattern, wrap(view, permission, **extra), name=f"enrollment_{name}")
+
+        return [
+            route("upload/", views.roster_upload, "add", "roster_upload", admin_site=site),
+            route(
+                "<int:pk>/progress/", views.roster_import_progress, "view", "rosterimport_progress"
+            ),
+            route("<int:pk>/confirm/", views.roster_import_confirm, "add", "rosterimport_confirm"),
+            route("<int:pk>/errors/", views.roster_import_errors, "view", "rosterimport_errors"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:enrollment_roster_upload")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return views.roster_import_detail(request, self.admin_site, int(object_id))
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -36,6 +36,14 @@ class SubsidyCategory(models.TextChoices):
     HARDSHIP = "hardship", _("Family financial hardship")
 
 
+class TrainingMode(models.TextChoices):
+    REGULAR = "regular", _("Regular")
+    DIRECTED = "directed", _("Directed")
+    COMMISSIONED = "commissioned", _("Commissioned")
+    EXCHANGE = "exchange", _("Exchange")
+    CO_TRAINED = "co_trained", _("Co-trained")
+
+
 class SchoolStatus(models.TextChoices):
     STUDYING = "studying", _("Studying")
     LEAVE = "leave", _("On leave")
@@ -78,6 +86,14 @@ class Student(models.Model):
         choices=SubsidyCategory.choices,
         default=SubsidyCategory.STANDARD,
     )
+    training_mode = models.CharField(
+        _("training mode"),
+        max_length=16,
+        choices=TrainingMode.choices,
+        default=TrainingMode.REGULAR,
+    )
+    in_service = models.BooleanField(_("in service"), default=False)
+    insured_elsewhere = models.BooleanField(_("insured elsewhere"), default=False)
     school_status = models.CharField(
         _("school status"),
         max_length=32,
@@ -134,3 +150,48 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RosterImport(models.Model):
+    """One uploaded roster file and what became of it: checked (a dry run), then imported.
+    The file is kept so the import re-reads exactly what was checked."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("File refused")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("file"), upload_to="roster-imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.CHECKING
+    )
+    valid_only = models.BooleanField(_("import valid rows only"), default=False)
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows in all"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)

@@ -1,5 +1,6 @@
 """Pure roster rules: values in, values out; no ORM, no clock."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from stdnum.cn import ric
@@ -28,3 +29,89 @@ def birth_date_and_gender(id_type: str, id_number: str) -> tuple[date | None, st
         return None, ""
     gender = "male" if int(id_number[16]) % 2 else "female"
     return born, gender
+
+
+# --- eligibility (DESIGN.md §4.1; shanghai-student-insurance-guide-2024-11.txt Q1,
+# sjtu-student-health-and-insurance-rules-2025.txt art. 23) ---------------------------------
+
+CHINESE_NATIONALITIES = frozenset(
+    {
+        "",
+        "中国",
+        "中华人民共和国",
+        "china",
+        "chn",
+        "cn",
+        "中国香港",
+        "香港",
+        "中国澳门",
+        "澳门",
+        "中国台湾",
+        "台湾",
+    }
+)
+FOREIGN_DOCUMENTS = frozenset({"passport", "foreign_permanent_resident"})
+
+INELIGIBILITY_REASONS = {
+    "foreign_student": "外籍留学生不属于居民医保大学生参保范围。",
+    "part_time": "非全日制学生不属于居民医保大学生参保范围。",
+    "in_service_graduate": "在职研究生不属于居民医保大学生参保范围。",
+    "admission_reserved": "保留入学资格期间不参保。",
+    "military_service": "服兵役期间暂停参保。",
+    "directed_or_exchange": "定向、委培、交流或合作培养学生不在本校参保。",
+    "insured_elsewhere": "已参加其他基本医疗保险，须先办理暂停后方可在本校参保。",
+    "not_registered": "未在本校报到注册。",
+}
+
+
+@dataclass(frozen=True)
+class EligibilityFacts:
+    id_type: str
+    nationality: str = ""
+    study_mode: str = "full_time"
+    education_level: str = "undergraduate"
+    in_service: bool = False
+    training_mode: str = "regular"
+    insured_elsewhere: bool = False
+    school_status: str = "studying"
+    registered_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    code: str = ""
+    message: str = ""
+
+
+ELIGIBLE = Eligibility(eligible=True)
+
+
+def eligibility(facts: EligibilityFacts) -> Eligibility:
+    """The first reason a student cannot be enrolled, or ELIGIBLE. Hong Kong, Macao and
+    Taiwan students are eligible; graduates stay covered to 31 Dec (a coverage question,
+    not this one)."""
+    nationality = facts.nationality.strip().lower()
+    foreign = nationality not in CHINESE_NATIONALITIES or (
+        facts.id_type in FOREIGN_DOCUMENTS and not nationality
+    )
+    checks = [
+        ("foreign_student", foreign),
+        ("part_time", facts.study_mode == "part_time"),
+        (
+            "in_service_graduate",
+            facts.in_service and facts.education_level in ("master", "doctorate"),
+        ),
+        ("admission_reserved", facts.school_status == "admission_reserved"),
+        ("military_service", facts.school_status == "military_service"),
+        ("directed_or_exchange", facts.training_mode != "regular"),
+        ("insured_elsewhere", facts.insured_elsewhere),
+        (
+            "not_registered",
+            facts.registered_on is None or facts.school_status == "withdrawn",
+        ),
+    ]
+    for code, applies in checks:
+        if applies:
+            return Eligibility(eligible=False, code=code, message=INELIGIBILITY_REASONS[code])
+    return ELIGIBLE

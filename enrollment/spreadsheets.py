@@ -1,0 +1,142 @@
+"""Reading the spreadsheets the office receives (xlsx, xls, csv in UTF-8 or GBK/GB18030)
+safely: size, decompression and XML-entity checks happen before any parser sees the file.
+
+Cells come back as the parser gives them (str, float, int, date, datetime); interpreting
+them is the roster rules' job. Row numbers are the ones a person sees in the sheet."""
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+MAX_FILE_BYTES = 30 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 120  # real sheets compress ~5-20:1; bombs by thousands
+MAX_ROWS = 100_000
+HEADER_SEARCH_ROWS = 20
+
+
+class FileRefused(Exception):
+    """The file cannot be read or must not be: nothing in it is looked at further."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Sheet:
+    """Rows of one sheet; `first_row` is the sheet row number of rows[0] (1-based)."""
+
+    rows: list[list]
+    first_row: int
+
+
+def read_sheet(path: Path, *, name: str | None = None) -> Sheet:
+    """The first sheet of an xlsx/xls file or the rows of a csv, after the safety checks."""
+    path = Path(path)
+    name = (name or path.name).lower()
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileRefused(
+            "too_large",
+            f"文件过大（{size // 1024 // 1024} MB），上限为 {MAX_FILE_BYTES // 1024 // 1024} MB。",
+        )
+    if size == 0:
+        raise FileRefused("empty", "文件是空的。")
+    with open(path, "rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"PK\x03\x04"):
+        _check_zip(path)
+        return _read_workbook(path)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: legacy .xls
+        return _read_workbook(path)
+    if name.endswith((".xlsx", ".xlsm", ".xls")):
+        raise FileRefused("bad_format", "文件扩展名是 Excel，但内容不是有效的 Excel 文件。")
+    if name.endswith((".csv", ".txt")):
+        return _read_csv(path)
+    raise FileRefused("bad_format", "不支持的文件格式：请上传 xlsx、xls 或 csv 文件。")
+
+
+def _check_zip(path: Path) -> None:
+    """Zip bombs and XML entity expansion are refused before the workbook is parsed."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise FileRefused("bad_format", "文件已损坏，无法作为 xlsx 打开。") from None
+    with archive:
+        total = 0
+        for member in archive.infolist():
+            total += member.file_size
+            ratio = member.file_size / max(member.compress_size, 1)
+            if total > MAX_UNCOMPRESSED_BYTES or (
+                member.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO
+            ):
+                raise FileRefused("unsafe", "文件解压后体积异常（疑似压缩炸弹），已拒绝处理。")
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as part:
+                    head = part.read(4096)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise FileRefused(
+                        "unsafe", "文件包含 XML 实体声明（可能是恶意构造的文件），已拒绝处理。"
+                    )
+
+
+def _read_workbook(path: Path) -> Sheet:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = []
+        for row in sheet.iter_rows():
+            rows.append(row)
+            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise _too_many_rows()
+    except CalamineError as exc:
+        raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
+    except (ValueError, OSError) as exc:  # calamine reports some broken files this way
+        raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
+    first_row = (sheet.start[0] + 1) if sheet.start else 1
+    return Sheet(rows=rows, first_row=first_row)
+
+
+def _read_csv(path: Path) -> Sheet:
+    text = decode_csv(path.read_bytes())
+    rows = []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        rows.append(row)
+        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise _too_many_rows()
+    return Sheet(rows=rows, first_row=1)
+
+
+def decode_csv(data: bytes) -> str:
+    """BOM -> strict UTF-8 -> strict GB18030 (a superset of GBK) -> refuse: the same bytes
+    always decode the same way, and a file that is neither is never half-guessed."""
+    encodings = ["utf-8-sig"] if data.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused(
+        "bad_encoding", "无法识别 csv 文件的编码：请另存为 UTF-8 或 GBK 编码后重新上传。"
+    )
+
+
+def _too_many_rows() -> FileRefused:
+    return FileRefused(
+        "too_many_rows", f"文件超过 {MAX_ROWS} 行上限：请按学院或日期拆分后分别导入。"
+    )
+
+
+def iter_data_rows(sheet: Sheet, header_index: int) -> Iterator[tuple[int, list]]:
+    """(sheet row number, cells) for every non-blank row after the header."""
+    for offset, row in enumerate(sheet.rows[header_index + 1 :], start=header_index + 1):
+        if any(cell not in ("", None) for cell in row):
+            yield sheet.first_row + offset, row

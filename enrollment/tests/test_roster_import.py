@@ -1,0 +1,222 @@
+"""Importing real roster files end to end: the command, the services, the database."""
+
+import json
+import zipfile
+from io import BytesIO, StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from enrollment import services, spreadsheets
+from enrollment.models import Student
+from enrollment.tests.files import HEADER, csv_file, resident_id, row, students, xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def import_roster(path, *args) -> tuple[int, dict]:
+    out = StringIO()
+    try:
+        call_command("import_roster", str(path), "--json", *args, stdout=out)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, json.loads(out.getvalue())
+
+
+def test_a_clean_file_is_checked_then_imported(tmp_path):
+    path = xlsx(tmp_path / "roster.xlsx", students(30), titles=["示范大学2026级新生名单", ""])
+
+    code, dry = import_roster(path)
+    assert (code, dry["rows"], dry["new"], dry["invalid"]) == (0, 30, 30, [])
+    assert Student.objects.count() == 0  # a dry run writes nothing
+
+    code, done = import_roster(path, "--commit")
+    assert (code, done["new"]) == (0, 30)
+    assert Student.objects.count() == 30
+    student = Student.objects.get(student_number="26000007")
+    assert student.birth_date is not None and student.registered_on.isoformat() == "2026-09-01"
+
+
+def test_reimporting_the_same_file_changes_nothing(tmp_path):
+    path = xlsx(tmp_path / "roster.xlsx", students(20))
+    import_roster(path, "--commit")
+    before = list(Student.objects.order_by("pk").values())
+
+    code, again = import_roster(path, "--commit")
+
+    assert (code, again["new"], again["updated"], again["unchanged"]) == (0, 0, 0, 20)
+    assert list(Student.objects.order_by("pk").values()) == before  # updated_at untouched
+
+
+def test_a_changed_row_is_an_update(tmp_path):
+    xlsx(tmp_path / "a.xlsx", [row()])
+    import_roster(tmp_path / "a.xlsx", "--commit")
+
+    _, result = import_roster(
+        xlsx(tmp_path / "b.xlsx", [row(**{"学院名称": "法学院"})]), "--commit"
+    )
+
+    assert (result["new"], result["updated"]) == (0, 1)
+    assert Student.objects.get().college == "法学院"
+
+
+def test_row_numbers_are_the_ones_staff_see(tmp_path):
+    rows = [*students(3), row(student_number="9", id_number="12345")]
+    path = xlsx(tmp_path / "roster.xlsx", rows, titles=["名单", "制表：教务处", ""])
+
+    code, result = import_roster(path)
+
+    # 3 title rows, the header on row 4, data rows 5-8: the bad one is row 8
+    assert code == 1
+    assert [(e["row"], e["column"], e["code"]) for e in result["invalid"]] == [
+        (8, "证件号码", "id_format")
+    ]
+
+
+def test_invalid_rows_block_the_import_unless_valid_only(tmp_path):
+    rows = [*students(5), row(student_number="x1", id_number=310105199003071242)]
+    path = xlsx(tmp_path / "roster.xlsx", rows)
+
+    code, _ = import_roster(path, "--commit")
+    assert code == 1
+    assert Student.objects.count() == 0  # nothing half-written
+
+    code, result = import_roster(path, "--commit", "--valid-only")
+    assert code == 1
+    assert result["invalid"][0]["code"] == "id_precision_lost"
+    assert Student.objects.count() == 5
+
+
+def test_error_workbook_holds_the_rejected_rows_with_reasons(tmp_path):
+    rows = [*students(2), row(student_number="x1", **{"报到注册时间": "2026-02-30"})]
+    plan = services.roster_check(path=xlsx(tmp_path / "roster.xlsx", rows))
+
+    sheet = load_workbook(BytesIO(services.roster_error_workbook(plan))).active
+    cells = [[c.value for c in line] for line in sheet.iter_rows()]
+
+    assert cells[0] == [*HEADER, "原行号", "错误原因"]
+    assert len(cells) == 2
+    assert cells[1][3] == "x1"
+    assert cells[1][10] == 4
+    assert "bad_date" in cells[1][11] and "报到注册时间" in cells[1][11]
+
+
+def test_gbk_and_bom_csv(tmp_path):
+    gbk = csv_file(tmp_path / "gbk.csv", students(3), encoding="gbk")
+    bom = csv_file(tmp_path / "bom.csv", students(3, start=10), encoding="utf-8-sig")
+
+    assert import_roster(gbk, "--commit")[1]["new"] == 3
+    assert import_roster(bom, "--commit")[1]["new"] == 3
+    assert Student.objects.filter(name="学生11").exists()
+
+
+def test_csv_neither_utf8_nor_gb18030_is_refused(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes("姓名,证件号码\n".encode("utf-16"))
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_roster", str(path))
+
+    assert error.value.returncode == 2
+    assert "编码" in str(error.value)
+
+
+def test_missing_column_is_a_file_error(tmp_path):
+    path = xlsx(tmp_path / "roster.xlsx", [r[:9] for r in students(2)], header=HEADER[:9])
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_roster", str(path))
+
+    assert error.value.returncode == 2
+    assert "报到注册时间" in str(error.value)
+
+
+def test_residence_permits_passports_and_ineligible_students(tmp_path):
+    rows = [
+        row(
+            name="陈港生",
+            id_number=resident_id("810000"),
+            student_number="1",
+            **{"证件类型": "港澳台居民居住证"},
+        ),
+        row(name="Kim", id_number="M12345678", student_number="2", **{"证件类型": "护照"}),
+        row(
+            name="李非",
+            id_number=resident_id(seq=5),
+            student_number="3",
+            **{"学习形式": "非全日制"},
+        ),
+    ]
+
+    code, result = import_roster(xlsx(tmp_path / "roster.xlsx", rows), "--commit")
+
+    assert (code, result["new"]) == (0, 3)
+    assert [(i["row"], i["code"]) for i in result["ineligible"]] == [
+        (3, "foreign_student"),
+        (4, "part_time"),
+    ]
+
+
+def test_conflict_with_the_roster(tmp_path):
+    import_roster(xlsx(tmp_path / "a.xlsx", [row(name="张三")]), "--commit")
+
+    code, result = import_roster(xlsx(tmp_path / "b.xlsx", [row(name="张四")]), "--commit")
+
+    assert code == 1
+    assert result["invalid"][0]["code"] == "conflict"
+    assert Student.objects.get().name == "张三"
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<a>" + "0" * 50_000_000 + "</a>")
+
+    with pytest.raises(spreadsheets.FileRefused) as refused:
+        spreadsheets.read_sheet(path)
+
+    assert refused.value.code == "unsafe"
+    assert path.stat().st_size < 200_000
+
+
+def test_entity_expansion_sheet_is_refused(tmp_path):
+    path = xlsx(tmp_path / "roster.xlsx", students(1))
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    evil = tmp_path / "evil.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(evil, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = laughs.encode() + data
+            target.writestr(item, data)
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_roster", str(evil))
+
+    assert error.value.returncode == 2
+    assert "实体" in str(error.value)
+
+
+def test_row_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 10)
+
+    with pytest.raises(spreadsheets.FileRefused) as refused:
+        spreadsheets.read_sheet(xlsx(tmp_path / "big.xlsx", students(40)))
+
+    assert refused.value.code == "too_many_rows"
+
+
+def test_not_a_spreadsheet(tmp_path):
+    path = tmp_path / "roster.xlsx"
+    path.write_text("hello", encoding="utf-8")
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_roster", str(path))
+
+    assert error.value.returncode == 2
