@@ -257,7 +257,10 @@ def _deductible_and_limit_checks(rules: PolicyYearRules, items, result: Estimate
         rule = rule_for(rules, item.care, item.level)
         fund_by_care[rule.care] += paid.fund
         if rule.annual_limit is not None:
-            assert fund_by_care[rule.care] <= rule.annual_limit
+            # a limited rule pays only within what is left of its limit; fund paid earlier
+            # under an unlimited rule of the same care may already exceed it, and then it
+            # pays nothing
+            assert paid.fund == 0 or fund_by_care[rule.care] <= rule.annual_limit
         if rule.deductible_basis == "per_year" and rule.counts_toward_yearly_deductible:
             yearly_used[rule.care] += paid.deductible
             yearly_bound[rule.care] = max(yearly_bound[rule.care], rule.deductible)
