@@ -193,7 +193,7 @@ class RosterImportAdmin(admin.ModelAdmin):
                 "<int:pk>/progress/", views.roster_import_progress, "view", "rosterimport_progress"
             ),
             route("<int:pk>/confirm/", views.roster_import_confirm, "add", "rosterimport_confirm"),
-            route("<int:pk>/errors/", views.roster_import_errors, "view", "rosterimport_errors"),
+            route("<int:pk>/errors/", views.roster_import_errors, "add", "rosterimport_errors"),
             *super().get_urls(),
         ]
 

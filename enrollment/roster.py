@@ -4,7 +4,10 @@ rows from enrollment.spreadsheets and the existing students as plain dicts.
 
 DESIGN.md §5 is the spec; row error codes are stable (JSON output, error workbook)."""
 
+import dataclasses
+import functools
 import re
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -176,6 +179,16 @@ STUDENT_FIELDS = (
 )
 
 
+# What the roster holds of a student, as a tuple in this order (60,000 of them are
+# compared on a re-import: tuples, not dicts). school_status is read, never imported.
+EXISTING_FIELDS = ("school_status", *STUDENT_FIELDS)
+EXISTING_INDEX = {name: index for index, name in enumerate(EXISTING_FIELDS)}
+
+
+def as_record(student: Mapping) -> tuple:
+    return tuple(student.get(name) for name in EXISTING_FIELDS)
+
+
 class HeaderError(Exception):
     """The file has no usable header row: one clear file-level error."""
 
@@ -204,7 +217,7 @@ class Header:
     cells: list  # the header row as read
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     row: int
     values: dict  # Student field -> value, only the fields this file provides
@@ -248,6 +261,7 @@ class Plan:
 # --- headers ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_header(value) -> str:
     text = unicodedata.normalize("NFKC", str(value or ""))
     return re.sub(r"\s+", " ", text).strip().lower().replace("（", "(").replace("）", ")")
@@ -300,11 +314,15 @@ def find_header(rows: list[list], *, first_row: int, search: int = 20) -> Header
 
 def clean_text(value) -> str:
     """Trim (U+3000 included) and fold full-width letters and digits."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    if type(value) is not str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+    if not value.isascii():  # NFKC only where it can change something: it is the hot path
+        value = unicodedata.normalize("NFKC", value)
+    return value.strip()
 
 
 def parse_date(value) -> date | None:
@@ -319,6 +337,11 @@ def parse_date(value) -> date | None:
             return EXCEL_EPOCH + timedelta(days=int(value))
         return None
     text = clean_text(value)
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text)  # the common case, checked first
+        except ValueError:
+            pass
     if re.fullmatch(r"\d{5}(\.0+)?", text):  # a serial that arrived as text (csv)
         return EXCEL_EPOCH + timedelta(days=int(float(text)))
     for pattern in DATE_PATTERNS:
@@ -353,9 +376,7 @@ def check_id_number(id_type: str, raw) -> tuple[str, str, str]:
             return number, "id_format", ("港澳台居民居住证号码应以 810000、820000 或 830000 开头。")
         if ric.calc_check_digit(number) != number[-1]:
             return number, "id_checksum", f"证件号码 {number} 校验位不正确，请核对。"
-        try:
-            ric.get_birth_date(number)
-        except ric.ValidationError:
+        if rules.birth_date_of(number) is None:
             return number, "id_format", f"证件号码 {number} 中的出生日期无效。"
         return number, "", ""
     if not DOCUMENT_SHAPE.match(number):
@@ -393,90 +414,91 @@ def parse_special(text: str) -> tuple[dict, str]:
 # --- rows ------------------------------------------------------------------------------------
 
 
-def parse_row(header: Header, row_number: int, cells: list) -> ParsedRow:
-    parsed = ParsedRow(row=row_number, values={}, cells=list(cells))
+TEXT_FIELDS = ("name", "school", "college", "major", "phone", "nationality", "origin")
+CHOICE_FIELDS = (
+    ("id_type", ID_TYPES),
+    ("education_level", EDUCATION_LEVELS),
+    ("study_mode", STUDY_MODES),
+    ("gender", GENDERS),
+)
 
-    def cell(name):
-        position = header.columns.get(name)
-        if position is None or position >= len(cells):
-            return ""
-        return cells[position]
+
+def parse_row(header: Header, row_number: int, cells: list) -> ParsedRow:
+    """One data row: every cell of a known column cleaned once, then checked."""
+    width = len(cells)
+    raw = {
+        name: cells[position] if position < width else ""
+        for name, position in header.columns.items()
+    }
+    text = {name: clean_text(value) for name, value in raw.items()}
+    errors: list[RowError] = []
+    values: dict = {}
 
     def error(name, code, message):
-        parsed.errors.append(RowError(row_number, COLUMNS[name][0], code, message))
+        errors.append(RowError(row_number, COLUMNS[name][0], code, message))
 
     for name in REQUIRED_VALUES:
-        if clean_text(cell(name)) == "":
+        if not text.get(name):
             error(name, "missing_value", f"「{COLUMNS[name][0]}」不能为空。")
 
-    values = parsed.values
-    for name in ("name", "school", "college", "major", "phone", "nationality", "origin"):
-        if name in header.columns:
-            values[name] = clean_text(cell(name))
+    for name in TEXT_FIELDS:
+        if name in text:
+            values[name] = sys.intern(text[name])  # schools and colleges repeat on every row
     if "name" in values:
-        values["name"] = re.sub(r"\s+", "", values["name"])
-    if "student_number" in header.columns:
-        values["student_number"] = clean_text(cell("student_number")).upper()
+        values["name"] = "".join(values["name"].split())
+    values["student_number"] = text["student_number"].upper()
 
-    for name, choices in (
-        ("id_type", ID_TYPES),
-        ("education_level", EDUCATION_LEVELS),
-        ("study_mode", STUDY_MODES),
-        ("gender", GENDERS),
-    ):
-        if name not in header.columns:
+    for name, choices in CHOICE_FIELDS:
+        if name not in text:
             continue
-        text = clean_text(cell(name))
-        if not text:
-            values[name] = ""
-            continue
-        key = normalise_header(text)
-        if key not in choices:
-            error(name, "unknown_value", f"「{COLUMNS[name][0]}」的值「{text}」无法识别。")
-        values[name] = choices.get(key, "")
+        value = text[name]
+        if value:
+            key = normalise_header(value)
+            if key not in choices:
+                error(name, "unknown_value", f"「{COLUMNS[name][0]}」的值「{value}」无法识别。")
+            value = choices.get(key, "")
+        values[name] = value
 
-    raw_date = cell("registered_on")
-    values["registered_on"] = parse_date(raw_date) if clean_text(raw_date) else None
-    if clean_text(raw_date) and values["registered_on"] is None:
+    registered = text["registered_on"]
+    values["registered_on"] = parse_date(raw["registered_on"]) if registered else None
+    if registered and values["registered_on"] is None:
         error(
             "registered_on",
             "bad_date",
-            f"「报到注册时间」的值「{clean_text(raw_date)}」不是有效日期"
+            f"「报到注册时间」的值「{registered}」不是有效日期"
             "（可写作 2025-09-01、2025/9/1 或 2025年9月1日）。",
         )
 
-    if "special" in header.columns:
-        special, unknown = parse_special(clean_text(cell("special")))
+    if "special" in text:
+        special, unknown = parse_special(text["special"])
         values.update(special)
         if unknown:
             error("special", "unknown_value", f"「特殊类别」中的「{unknown}」无法识别。")
 
-    if values.get("id_type") and clean_text(cell("id_number")):
-        number, code, message = check_id_number(values["id_type"], cell("id_number"))
+    if values.get("id_type") and text["id_number"]:
+        number, code, message = check_id_number(values["id_type"], raw["id_number"])
         values["id_number"] = number
         if code:
             error("id_number", code, message)
-        else:
-            birth, gender = rules.birth_date_and_gender(values["id_type"], number)
-            values["birth_date"] = birth
-            if gender and not values.get("gender"):
-                values["gender"] = gender
-    return parsed
+        elif values["id_type"] in rules.EIGHTEEN_CHAR_ID_TYPES:  # validated just above
+            values["birth_date"] = rules.birth_date_of(number)
+            if not values.get("gender"):
+                values["gender"] = rules.gender_of(number)
+    return ParsedRow(row=row_number, values=values, cells=cells, errors=errors)
+
+
+ELIGIBILITY_FIELDS = {
+    field.name: "" if field.default is dataclasses.MISSING else field.default
+    for field in dataclasses.fields(rules.EligibilityFacts)
+}
 
 
 def eligibility_of(values: Mapping, existing: Mapping | None = None) -> rules.Eligibility:
-    merged = {**(existing or {}), **values}
+    """Eligibility from the file's values, completed by the roster's record if any."""
+    source = {**existing, **values} if existing else values
     return rules.eligibility(
         rules.EligibilityFacts(
-            id_type=merged.get("id_type", ""),
-            nationality=merged.get("nationality", ""),
-            study_mode=merged.get("study_mode", "full_time"),
-            education_level=merged.get("education_level", "undergraduate"),
-            in_service=merged.get("in_service", False),
-            training_mode=merged.get("training_mode", "regular"),
-            insured_elsewhere=merged.get("insured_elsewhere", False),
-            school_status=merged.get("school_status", "studying"),
-            registered_on=merged.get("registered_on"),
+            **{name: source.get(name, default) for name, default in ELIGIBILITY_FIELDS.items()}
         )
     )
 
@@ -484,28 +506,22 @@ def eligibility_of(values: Mapping, existing: Mapping | None = None) -> rules.El
 def mark_duplicates(rows: list[ParsedRow]) -> None:
     """Every occurrence of an ID number or student number seen twice is rejected, each
     naming the others: which one is right is for the staff to say, not for us to guess."""
-    for key_of, column, what in (
-        (lambda r: (r.values.get("id_type"), r.values.get("id_number")), "id_number", "证件号码"),
-        (lambda r: r.values.get("student_number"), "student_number", "学号"),
-    ):
-        seen = defaultdict(list)
-        for row in rows:
-            key = key_of(row)
-            if key and all(key if isinstance(key, tuple) else (key,)):
-                seen[key].append(row)
-        for group in seen.values():
+    by_id, by_number = defaultdict(list), defaultdict(list)
+    for row in rows:
+        values = row.values
+        if values.get("id_type") and values.get("id_number"):
+            by_id[(values["id_type"], values["id_number"])].append(row)
+        if values.get("student_number"):
+            by_number[values["student_number"]].append(row)
+    for groups, column in ((by_id, "id_number"), (by_number, "student_number")):
+        label = COLUMNS[column][0]
+        for group in groups.values():
             if len(group) < 2:
                 continue
-            numbers = [row.row for row in group]
             for row in group:
-                others = "、".join(str(n) for n in numbers if n != row.row)
+                others = "、".join(str(other.row) for other in group if other is not row)
                 row.errors.append(
-                    RowError(
-                        row.row,
-                        COLUMNS[column][0],
-                        "duplicate_in_file",
-                        f"{what}与第 {others} 行重复。",
-                    )
+                    RowError(row.row, label, "duplicate_in_file", f"{label}与第 {others} 行重复。")
                 )
 
 
@@ -513,11 +529,13 @@ def plan_import(
     header: Header,
     rows: Iterable[ParsedRow],
     *,
-    existing_by_key: Mapping[tuple[str, str], tuple[int, dict]],
+    existing_by_key: Mapping[tuple[str, str], tuple[int, tuple]],
     key_by_student_number: Mapping[str, tuple[str, str]],
 ) -> Plan:
     """Classify every parsed row against the roster: new, updated (with the changes),
-    unchanged, or invalid; ineligible rows are still imported and listed."""
+    unchanged, or invalid; ineligible rows are still imported and listed.
+    `existing_by_key` maps a business key to (pk, record as in EXISTING_FIELDS)."""
+    name_at = EXISTING_INDEX["name"]
     rows = list(rows)
     mark_duplicates(rows)
     plan = Plan(header=header, rows=len(rows))
@@ -527,13 +545,13 @@ def plan_import(
         found = existing_by_key.get(key) if not row.errors else None
         if not row.errors:
             owner = key_by_student_number.get(values["student_number"])
-            if found and found[1]["name"] != values["name"]:
+            if found and found[1][name_at] != values["name"]:
                 row.errors.append(
                     RowError(
                         row.row,
                         "姓名",
                         "conflict",
-                        f"相同证件号存在其他医保账户但姓名不同（名册中为「{found[1]['name']}」）。",
+                        f"相同证件号存在其他医保账户但姓名不同（名册中为「{found[1][name_at]}」）。",
                     )
                 )
             elif owner is not None and owner != key:
@@ -549,13 +567,14 @@ def plan_import(
             plan.invalid.extend(row.errors)
             plan.rejected_rows.append(row)
             continue
-        status = eligibility_of(values, found[1] if found else None)
+        current = dict(zip(EXISTING_FIELDS, found[1], strict=True)) if found else None
+        status = eligibility_of(values, current)
         if not status.eligible:
             plan.ineligible.append(Ineligible(row.row, status.code, status.message))
         if found is None:
             plan.new.append(values)
             continue
-        pk, current = found
+        pk = found[0]
         changes = {
             name: (current.get(name), value)
             for name, value in values.items()

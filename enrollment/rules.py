@@ -23,12 +23,23 @@ def birth_date_and_gender(id_type: str, id_number: str) -> tuple[date | None, st
     or numbers that do not validate."""
     if id_type not in EIGHTEEN_CHAR_ID_TYPES or len(id_number) != 18:
         return None, ""
-    try:
-        born = ric.get_birth_date(id_number)
-    except ric.ValidationError:
+    born = birth_date_of(id_number)
+    if born is None or ric.calc_check_digit(id_number) != id_number[-1]:
         return None, ""
-    gender = "male" if int(id_number[16]) % 2 else "female"
-    return born, gender
+    return born, gender_of(id_number)
+
+
+def gender_of(id_number: str) -> str:
+    """The 17th character is odd for men, even for women (GB 11643)."""
+    return "male" if int(id_number[16]) % 2 else "female"
+
+
+def birth_date_of(id_number: str) -> date | None:
+    """The YYYYMMDD at positions 7-14 of an 18-character ID, if it is a real date."""
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
 
 
 # --- eligibility (DESIGN.md §4.1; shanghai-student-insurance-guide-2024-11.txt Q1,

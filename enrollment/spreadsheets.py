@@ -7,6 +7,7 @@ them is the roster rules' job. Row numbers are the ones a person sees in the she
 import codecs
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,10 +33,14 @@ class FileRefused(Exception):
 
 @dataclass
 class Sheet:
-    """Rows of one sheet; `first_row` is the sheet row number of rows[0] (1-based)."""
+    """One sheet, read lazily: `head` holds the top rows (the header is among them),
+    `rest` yields the others. `first_row` is the sheet row number of head[0] (1-based);
+    `height` counts every row, for progress."""
 
-    rows: list[list]
+    head: list[list]
+    rest: Iterator[list]
     first_row: int
+    height: int
 
 
 def read_sheet(path: Path, *, name: str | None = None) -> Sheet:
@@ -90,29 +95,23 @@ def _check_zip(path: Path) -> None:
 
 def _read_workbook(path: Path) -> Sheet:
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = []
-        for row in sheet.iter_rows():
-            rows.append(row)
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise _too_many_rows()
-    except CalamineError as exc:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except (CalamineError, ValueError, OSError) as exc:  # calamine's ways of saying "broken"
         raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
-    except (ValueError, OSError) as exc:  # calamine reports some broken files this way
-        raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
+    if sheet.height > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise _too_many_rows()
+    rows = sheet.iter_rows()
+    head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     first_row = (sheet.start[0] + 1) if sheet.start else 1
-    return Sheet(rows=rows, first_row=first_row)
+    return Sheet(head=head, rest=rows, first_row=first_row, height=sheet.height)
 
 
 def _read_csv(path: Path) -> Sheet:
-    text = decode_csv(path.read_bytes())
-    rows = []
-    for row in csv.reader(io.StringIO(text, newline="")):
-        rows.append(row)
-        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise _too_many_rows()
-    return Sheet(rows=rows, first_row=1)
+    rows = list(csv.reader(io.StringIO(decode_csv(path.read_bytes()), newline="")))
+    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise _too_many_rows()
+    head = rows[:HEADER_SEARCH_ROWS]
+    return Sheet(head=head, rest=iter(rows[HEADER_SEARCH_ROWS:]), first_row=1, height=len(rows))
 
 
 def decode_csv(data: bytes) -> str:
@@ -137,6 +136,7 @@ def _too_many_rows() -> FileRefused:
 
 def iter_data_rows(sheet: Sheet, header_index: int) -> Iterator[tuple[int, list]]:
     """(sheet row number, cells) for every non-blank row after the header."""
-    for offset, row in enumerate(sheet.rows[header_index + 1 :], start=header_index + 1):
-        if any(cell not in ("", None) for cell in row):
+    rows = itertools.chain(sheet.head[header_index + 1 :], sheet.rest)
+    for offset, row in enumerate(rows, start=header_index + 1):
+        if any(cell != "" and cell is not None for cell in row):
             yield sheet.first_row + offset, row

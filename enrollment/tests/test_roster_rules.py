@@ -146,7 +146,10 @@ def plan(rows, existing=None):
         header,
         parsed,
         existing_by_key=existing,
-        key_by_student_number={v["student_number"]: k for k, (_, v) in existing.items()},
+        key_by_student_number={
+            record[roster.EXISTING_INDEX["student_number"]]: key
+            for key, (_, record) in existing.items()
+        },
     )
 
 
@@ -163,7 +166,9 @@ def test_every_duplicate_in_the_file_is_rejected_and_names_the_others():
 
 
 def test_same_id_other_name_is_the_bureaus_conflict():
-    existing = {("resident_id", VALID): (7, {"name": "李四", "student_number": "2601001"})}
+    existing = {
+        ("resident_id", VALID): (7, roster.as_record({"name": "李四", "student_number": "2601001"}))
+    }
 
     result = plan([row(name="张三")], existing)
 
@@ -173,7 +178,8 @@ def test_same_id_other_name_is_the_bureaus_conflict():
 
 def test_changes_and_unchanged_rows():
     first = plan([row()])
-    current = dict(first.new[0])
+    # as the roster stores it: every column filled, defaults where the file had none
+    current = roster.as_record({**first.new[0], "nationality": "", "school_status": "studying"})
 
     same = plan([row()], {("resident_id", VALID): (7, current)})
     moved = plan([row(**{"学院名称": "法学院"})], {("resident_id", VALID): (7, current)})
