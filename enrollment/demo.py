@@ -1,11 +1,14 @@
 """A deterministic demo school: the same few hundred students on every machine, with
 valid ID numbers, so that `seed_demo` is repeatable and the admin looks real."""
 
+import io
 import random
 from datetime import date, timedelta
 
+from openpyxl import Workbook
 from stdnum.cn import ric
 
+from . import roster
 from .models import EducationLevel, IdType, SchoolStatus, Student, StudyMode, SubsidyCategory
 
 SCHOOL = "示范大学"
@@ -95,3 +98,59 @@ def _subsidy_category(index: int) -> str:
     if index % 47 == 6:
         return SubsidyCategory.LOW_INCOME
     return SubsidyCategory.STANDARD
+
+
+SPECIAL_LABELS = {
+    "low_income_family": "低保",
+    "low_income": "低收入",
+    "severe_disability": "重残",
+    "hardship": "家庭经济困难",
+}
+
+
+def _first_label(choices: dict[str, str]) -> dict[str, str]:
+    labels = {}
+    for label, code in choices.items():
+        labels.setdefault(code, label)
+    return labels
+
+
+def roster_workbook(students: list[Student], *, title: str) -> bytes:
+    """The demo students as the registration office would send them: a title row, then
+    the DESIGN.md §5 columns with Chinese values."""
+    id_types = _first_label(roster.ID_TYPES)
+    levels = _first_label(roster.EDUCATION_LEVELS)
+    modes = _first_label(roster.STUDY_MODES)
+    columns = [
+        *(roster.COLUMNS[name][0] for name in roster.REQUIRED_COLUMNS),
+        "国籍/地区",
+        "生源地",
+        "手机号",
+        "特殊类别",
+    ]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("名单")
+    sheet.append([title])
+    sheet.append(columns)
+    for student in students:
+        sheet.append(
+            [
+                student.name,
+                id_types[student.id_type],
+                student.id_number,
+                student.student_number,
+                student.school,
+                student.college,
+                student.major,
+                levels[student.education_level],
+                modes[student.study_mode],
+                student.registered_on.isoformat(),
+                student.nationality,
+                student.origin,
+                student.phone,
+                SPECIAL_LABELS.get(student.subsidy_category, ""),
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

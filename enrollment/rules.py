@@ -3,8 +3,6 @@
 from dataclasses import dataclass
 from datetime import date
 
-from stdnum.cn import ric
-
 # Resident IDs and the HK/Macao/Taiwan residence permits (810000/820000/830000) share the
 # 18-character layout with birth date, sex digit and GB 11643 check character.
 EIGHTEEN_CHAR_ID_TYPES = frozenset({"resident_id", "hmt_residence_permit"})
@@ -16,17 +14,6 @@ def mask_id(id_number: str) -> str:
     if len(id_number) <= 5:
         return "*" * len(id_number)
     return f"{id_number[:3]}*****{id_number[-2:]}"
-
-
-def birth_date_and_gender(id_type: str, id_number: str) -> tuple[date | None, str]:
-    """Birth date and gender encoded in an 18-character ID; (None, "") for other documents
-    or numbers that do not validate."""
-    if id_type not in EIGHTEEN_CHAR_ID_TYPES or len(id_number) != 18:
-        return None, ""
-    born = birth_date_of(id_number)
-    if born is None or ric.calc_check_digit(id_number) != id_number[-1]:
-        return None, ""
-    return born, gender_of(id_number)
 
 
 def gender_of(id_number: str) -> str:

@@ -34,25 +34,6 @@ def personal_data_access_record(
     )
 
 
-@transaction.atomic
-def students_create_missing(*, students: Iterable[Student]) -> int:
-    """Insert the students whose student number is not on the roster yet; returns how many.
-    Derived fields (birth date, gender) are filled from the ID number."""
-    students = list(students)
-    existing = set(
-        Student.objects.filter(student_number__in=[s.student_number for s in students]).values_list(
-            "student_number", flat=True
-        )
-    )
-    new = [s for s in students if s.student_number not in existing]
-    for student in new:
-        student.birth_date, student.gender = rules.birth_date_and_gender(
-            student.id_type, student.id_number
-        )
-    Student.objects.bulk_create(new, batch_size=500)
-    return len(new)
-
-
 # --- roster import ---------------------------------------------------------------------------
 
 
@@ -244,20 +225,36 @@ def _text_cell(sheet, value):
 # --- the import as a job (admin) -------------------------------------------------------------
 
 
-def roster_import_start(*, upload, user, valid_only: bool = False) -> RosterImport:
+def roster_import_start(*, upload, user) -> RosterImport:
     """Keep the uploaded file and queue its dry run; the request returns at once."""
     from . import tasks
 
-    content = upload.read()
+    roster_import = _roster_import_create(content=upload.read(), name=upload.name, user=user)
+    transaction.on_commit(lambda: tasks.roster_import_check.delay(import_id=roster_import.pk))
+    return roster_import
+
+
+def roster_import_file(*, content: bytes, name: str, user) -> RosterImport:
+    """Check and import a file in this process, recorded like an upload (seed_demo)."""
+    roster_import = _roster_import_create(content=content, name=name, user=user)
+    roster_import_run_check(import_id=roster_import.pk)
+    RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.CHECKED).update(
+        status=RosterImport.Status.IMPORTING
+    )
+    roster_import_run_commit(import_id=roster_import.pk)
+    roster_import.refresh_from_db()
+    return roster_import
+
+
+def _roster_import_create(*, content: bytes, name: str, user, valid_only: bool = False):
     roster_import = RosterImport(
-        original_name=Path(upload.name).name[:255],
+        original_name=Path(name).name[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=user,
         valid_only=valid_only,
     )
-    roster_import.file.save(Path(upload.name).name, ContentFile(content), save=False)
+    roster_import.file.save(Path(name).name, ContentFile(content), save=False)
     roster_import.save()
-    transaction.on_commit(lambda: tasks.roster_import_check.delay(import_id=roster_import.pk))
     return roster_import
 
 

@@ -4,14 +4,13 @@ from django.urls import reverse
 
 from enrollment import demo
 from enrollment.models import PersonalDataAccess, Student
-from enrollment.services import students_create_missing
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def student():
-    students_create_missing(students=demo.demo_students(entry_year=2026, count=3))
+    Student.objects.bulk_create(demo.demo_students(entry_year=2026, count=3))
     return Student.objects.get(student_number="2601" + "00000")
 
 

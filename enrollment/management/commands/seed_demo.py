@@ -6,29 +6,44 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from enrollment import demo, services
+from enrollment.models import RosterImport
 
 DEMO_YEAR = 2026
+DEMO_ROSTER = "示范大学学生名册（演示）.xlsx"
 
 
 class Command(BaseCommand):
-    help = "载入医保年度与示范学校数据，并创建管理员账号；重复运行不会改变任何数据。"
+    help = "载入示范学校数据并创建管理员账号；重复运行不会改变任何数据。"
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            created = services.students_create_missing(
-                students=demo.demo_students(entry_year=DEMO_YEAR)
-            )
-            self.stdout.write(f"示范学生：新增 {created} 人。")
-            self._ensure_admin()
+            admin = self._ensure_admin()
+            self._import_demo_roster(admin)
 
-    def _ensure_admin(self) -> None:
+    def _import_demo_roster(self, admin) -> None:
+        """The demo school arrives the way a real one does: through the roster import."""
+        if RosterImport.objects.filter(original_name=DEMO_ROSTER).exists():
+            self.stdout.write("示范名册已导入，跳过。")
+            return
+        content = demo.roster_workbook(
+            demo.demo_students(entry_year=DEMO_YEAR), title="示范大学学生名册（演示数据）"
+        )
+        roster_import = services.roster_import_file(content=content, name=DEMO_ROSTER, user=admin)
+        result = roster_import.summary.get("result", {})
+        self.stdout.write(
+            f"示范名册已导入：新增 {result.get('created', 0)} 人，"
+            f"其中不符合参保条件 {len(roster_import.summary.get('ineligible', []))} 人。"
+        )
+
+    def _ensure_admin(self):
         User = get_user_model()
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
-        if User.objects.filter(username=username).exists():
+        existing = User.objects.filter(username=username).first()
+        if existing:
             self.stdout.write(f"管理员账号 {username} 已存在（密码仅在创建时显示一次）。")
-            return
+            return existing
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
-        User.objects.create_superuser(
+        admin = User.objects.create_superuser(
             username=username,
             email=os.environ.get("DJANGO_SUPERUSER_EMAIL", ""),
             password=password,
@@ -36,3 +51,4 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"已创建管理员账号：用户名 {username}  密码 {password}")
         )
+        return admin
