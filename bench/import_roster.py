@@ -107,21 +107,11 @@ def measure_stock(path: Path, limit: int) -> dict:
     import tablib
     from import_export import fields, resources
 
+    from enrollment import roster
     from enrollment.models import Student
     from enrollment.tests.files import HEADER
 
-    names = [
-        "name",
-        "id_type",
-        "id_number",
-        "student_number",
-        "school",
-        "college",
-        "major",
-        "education_level",
-        "study_mode",
-        "registered_on",
-    ]
+    names = roster.REQUIRED_COLUMNS  # the file's columns, in its order
 
     class StudentResource(resources.ModelResource):
         class Meta:
@@ -146,18 +136,9 @@ def measure_floor(path: Path) -> dict:
     from django.db import connection
     from python_calamine import CalamineWorkbook
 
-    columns = [
-        "name",
-        "id_type",
-        "id_number",
-        "student_number",
-        "school",
-        "college",
-        "major",
-        "education_level",
-        "study_mode",
-        "registered_on",
-    ]
+    from enrollment import roster
+
+    columns = list(roster.REQUIRED_COLUMNS)
     extra = ("", "", "", "", "standard", "regular", False, False, "studying")
     started = time.perf_counter()
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()[1:]

@@ -118,6 +118,10 @@ class StudentAdmin(admin.ModelAdmin):
             readonly.append("masked_id_number")
         return readonly
 
+    def save_model(self, request, obj, form, change):
+        services.student_derive_from_id(obj)
+        super().save_model(request, obj, form, change)
+
     def get_search_fields(self, request):
         # Searching by a full ID number would let anyone probe who is on the roster.
         if request.user.has_perm(FULL_ID_PERMISSION):

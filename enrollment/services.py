@@ -34,6 +34,13 @@ def personal_data_access_record(
     )
 
 
+def student_derive_from_id(student: Student) -> None:
+    """Birth date and gender follow the ID number whenever it is an 18-character one."""
+    if student.id_type in rules.EIGHTEEN_CHAR_ID_TYPES and len(student.id_number) == 18:
+        student.birth_date = rules.birth_date_of(student.id_number)
+        student.gender = rules.gender_of(student.id_number)
+
+
 # --- roster import ---------------------------------------------------------------------------
 
 

@@ -65,3 +65,17 @@ def test_searching_by_full_id_needs_the_permission(client, student):
     found = client.get(url, {"q": student.id_number}).context["cl"].result_count
 
     assert found == 0
+
+
+def test_editing_an_id_number_in_the_admin_updates_birth_date_and_gender(client, student):
+    client.force_login(staff("医保办"))
+    url = reverse("admin:enrollment_student_change", args=[student.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(id_number="11010519491231002X", registered_on="2026-09-01")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    student.refresh_from_db()
+    assert (student.birth_date.isoformat(), student.gender) == ("1949-12-31", "female")
