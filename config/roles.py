@@ -11,8 +11,7 @@ EXPLICIT_ONLY = frozenset({"view_full_id"})
 
 ROLES: dict[str, list[tuple[str, str]]] = {
     # clinic insurance staff: the whole domain, full ID numbers included
-    "医保办": [(app, "*") for app in DOMAIN_APPS]
-    + [("enrollment", "view_full_id"), ("django_celery_results", "view_*")],
+    "医保办": [(app, "*") for app in DOMAIN_APPS] + [("enrollment", "view_full_id")],
     # student affairs: roster, opt-outs, remittance
     "学生处": [
         ("policies", "view_*"),
@@ -32,7 +31,7 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("claims", "view_*"),
     ],
     # auditors: read everything, change nothing
-    "审计": [(app, "view_*") for app in DOMAIN_APPS] + [("django_celery_results", "view_*")],
+    "审计": [(app, "view_*") for app in DOMAIN_APPS],
 }
 
 

@@ -15,7 +15,7 @@ class EligibilityFilter(admin.SimpleListFilter):
     parameter_name = "eligibility"
 
     def lookups(self, request, model_admin):
-        return [("eligible", _("Eligible")), *rules.INELIGIBILITY_REASONS.items()]
+        return [("eligible", _("Eligible")), *rules.INELIGIBILITY_LABELS.items()]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -46,7 +46,6 @@ class StudentAdmin(admin.ModelAdmin):
         "education_level",
         "registered_on",
         "subsidy_category",
-        "school_status",
         "eligibility",
     ]
     list_filter = [
@@ -59,7 +58,7 @@ class StudentAdmin(admin.ModelAdmin):
     ]
     search_fields = ["student_number", "name", "=id_number"]
     date_hierarchy = "registered_on"
-    readonly_fields = ["birth_date", "gender", "created_at", "updated_at"]
+    readonly_fields = ["birth_date", "gender", "eligibility_reason", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "id_type", "id_number", "student_number"]}),
         (
@@ -81,21 +80,30 @@ class StudentAdmin(admin.ModelAdmin):
             _("Person"),
             {"fields": ["gender", "birth_date", "phone", "nationality", "origin"]},
         ),
-        (_("Insurance"), {"fields": ["subsidy_category"]}),
+        (
+            _("Insurance"),
+            {
+                "fields": [
+                    "eligibility_reason",
+                    "subsidy_category",
+                    "training_mode",
+                    "in_service",
+                    "insured_elsewhere",
+                ]
+            },
+        ),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 
     @admin.display(description=_("eligibility"))
     def eligibility(self, student: Student) -> str:
-        status = rules.eligibility(
-            rules.EligibilityFacts(
-                **{
-                    name: getattr(student, name)
-                    for name in rules.EligibilityFacts.__dataclass_fields__
-                }
-            )
-        )
-        return "✓" if status.eligible else status.message
+        status = _eligibility(student)
+        return "✓" if status.eligible else rules.INELIGIBILITY_LABELS[status.code]
+
+    @admin.display(description=_("eligibility"))
+    def eligibility_reason(self, student: Student) -> str:
+        status = _eligibility(student)
+        return _("Eligible") if status.eligible else status.message
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, student: Student) -> str:
@@ -136,6 +144,14 @@ class StudentAdmin(admin.ModelAdmin):
                 student_id=object_id,
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _eligibility(student: Student) -> rules.Eligibility:
+    return rules.eligibility(
+        rules.EligibilityFacts(
+            **{name: getattr(student, name) for name in rules.EligibilityFacts.__dataclass_fields__}
+        )
+    )
 
 
 def _masked(fields):

@@ -62,6 +62,19 @@ INELIGIBILITY_REASONS = {
 }
 
 
+# Short forms for lists and filters.
+INELIGIBILITY_LABELS = {
+    "foreign_student": "外籍留学生",
+    "part_time": "非全日制",
+    "in_service_graduate": "在职研究生",
+    "admission_reserved": "保留入学资格",
+    "military_service": "服兵役",
+    "directed_or_exchange": "定向/委培/交流",
+    "insured_elsewhere": "已参加其他医保",
+    "not_registered": "未报到注册",
+}
+
+
 @dataclass(frozen=True)
 class EligibilityFacts:
     id_type: str

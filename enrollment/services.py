@@ -212,10 +212,12 @@ def roster_error_workbook(plan: roster.Plan) -> bytes:
     """The rejected rows as they were, with a reason column: fix and import again."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("错误行")
-    sheet.append([_text_cell(sheet, value) for value in [*plan.header.cells, "原行号", "错误原因"]])
+    header = [*plan.header.cells, "原行号", "错误原因", "错误代码"]
+    sheet.append([_text_cell(sheet, value) for value in header])
     for row in plan.rejected_rows:
-        reasons = "；".join(f"[{e.column}] {e.message}（{e.code}）" for e in row.errors)
-        sheet.append([_text_cell(sheet, value) for value in [*row.cells, row.row, reasons]])
+        reasons = "；".join(f"「{e.column}」{e.message}" for e in row.errors)
+        codes = ",".join(e.code for e in row.errors)
+        sheet.append([_text_cell(sheet, value) for value in [*row.cells, row.row, reasons, codes]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from . import rules
 from .models import CareType, FacilityLevel, PolicyYear
 
+DATE = forms.DateInput(attrs={"type": "date"})
+MONEY = forms.NumberInput(attrs={"step": "0.01", "style": "width: 7em"})
 CATEGORY_CHOICES = list(rules.CATEGORY_LABELS.items())
 KIND_CHOICES = [
     ("", _("Cover start given directly")),
@@ -19,11 +21,11 @@ class EstimateForm(forms.Form):
         label=_("policy year"), queryset=PolicyYear.objects.select_related("region")
     )
     category = forms.ChoiceField(label=_("special category"), choices=CATEGORY_CHOICES)
-    cover_start = forms.DateField(label=_("cover start"), required=False)
+    cover_start = forms.DateField(label=_("cover start"), required=False, widget=DATE)
     kind = forms.ChoiceField(label=_("enrollment kind"), choices=KIND_CHOICES, required=False)
-    registered_on = forms.DateField(label=_("registration date"), required=False)
-    declared_on = forms.DateField(label=_("declared on"), required=False)
-    paid_on = forms.DateField(label=_("paid on"), required=False)
+    registered_on = forms.DateField(label=_("registration date"), required=False, widget=DATE)
+    declared_on = forms.DateField(label=_("declared on"), required=False, widget=DATE)
+    paid_on = forms.DateField(label=_("paid on"), required=False, widget=DATE)
     gap_years = forms.IntegerField(label=_("gap years"), min_value=0, initial=0)
     back_paid_years = forms.IntegerField(label=_("back-paid years"), min_value=0, initial=0)
 
@@ -47,17 +49,22 @@ class EstimateForm(forms.Form):
 
 
 class ExpenseForm(forms.Form):
-    date = forms.DateField(label=_("date"))
-    care = forms.ChoiceField(label=_("care type"), choices=CareType.choices)
-    level = forms.ChoiceField(label=_("facility level"), choices=FacilityLevel.choices)
-    in_scope = forms.DecimalField(label=_("in scope"), min_value=0, decimal_places=2)
+    date = forms.DateField(label=_("date"), widget=DATE)
+    # A blank first choice keeps an untouched row unchanged, so blank rows are skipped.
+    care = forms.ChoiceField(label=_("care type"), choices=[("", "—"), *CareType.choices])
+    level = forms.ChoiceField(
+        label=_("facility level"), choices=[("", "—"), *FacilityLevel.choices]
+    )
+    in_scope = forms.DecimalField(label=_("in scope"), min_value=0, decimal_places=2, widget=MONEY)
     out_of_scope = forms.DecimalField(
-        label=_("out of scope"), min_value=0, decimal_places=2, required=False
+        label=_("out of scope"), min_value=0, decimal_places=2, required=False, widget=MONEY
     )
     catastrophic_disease = forms.BooleanField(label=_("catastrophic disease"), required=False)
     excluded = forms.ChoiceField(label=_("excluded"), choices=EXCLUSION_CHOICES, required=False)
     referral = forms.BooleanField(label=_("referral"), required=False)
-    stay = forms.CharField(label=_("stay"), max_length=32, required=False)
+    stay = forms.CharField(
+        label=_("stay"), max_length=32, required=False, widget=forms.TextInput(attrs={"size": 6})
+    )
 
     def expense_data(self) -> dict:
         data = self.cleaned_data

@@ -14,7 +14,12 @@ def money_field(verbose_name, **kwargs):
 
 def ratio_field(verbose_name, **kwargs):
     return models.DecimalField(
-        verbose_name, max_digits=5, decimal_places=4, validators=RATIO_VALIDATORS, **kwargs
+        verbose_name,
+        max_digits=5,
+        decimal_places=4,
+        validators=RATIO_VALIDATORS,
+        help_text=_("A share between 0 and 1: 0.80 means 80%."),
+        **kwargs,
     )
 
 
@@ -128,7 +133,7 @@ class PolicyYear(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.code
+        return f"{self.region.name} {self.year}（{self.code}）"
 
     @property
     def is_published(self) -> bool:

@@ -20,7 +20,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("django_celery_results", "0014_alter_taskresult_status"),
         ("enrollment", "0001_initial"),
         ("policies", "0001_initial"),
     ]

@@ -80,7 +80,8 @@ def test_rows_with_errors_need_valid_only_and_give_an_error_workbook(staff_clien
     sheet = load_workbook(BytesIO(b"".join(download.streaming_content))).active
     rejected = [[cell.value for cell in line] for line in sheet.iter_rows(min_row=2)]
     assert [line[3] for line in rejected] == ["bad"]
-    assert "id_checksum" in rejected[0][-1]
+    assert rejected[0][-1] == "id_checksum"
+    assert "校验位不正确" in rejected[0][-2]
     assert PersonalDataAccess.objects.filter(action="export").count() == 1
 
 

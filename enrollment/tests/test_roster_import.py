@@ -96,11 +96,12 @@ def test_error_workbook_holds_the_rejected_rows_with_reasons(tmp_path):
     sheet = load_workbook(BytesIO(services.roster_error_workbook(plan))).active
     cells = [[c.value for c in line] for line in sheet.iter_rows()]
 
-    assert cells[0] == [*HEADER, "原行号", "错误原因"]
+    assert cells[0] == [*HEADER, "原行号", "错误原因", "错误代码"]
     assert len(cells) == 2
     assert cells[1][3] == "x1"
     assert cells[1][10] == 4
-    assert "bad_date" in cells[1][11] and "报到注册时间" in cells[1][11]
+    assert "报到注册时间" in cells[1][11] and "不是有效日期" in cells[1][11]
+    assert cells[1][12] == "bad_date"
 
 
 def test_gbk_and_bom_csv(tmp_path):

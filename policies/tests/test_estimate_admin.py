@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from policies.forms import ExpenseForm
 from policies.models import PolicyYear
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +65,34 @@ def test_estimate_page_needs_a_login(client):
 
     assert page.status_code == 302
     assert "/admin/login/" in page["Location"]
+
+
+def test_untouched_expense_rows_are_ignored(admin_client):
+    shanghai = PolicyYear.objects.get(code="shanghai-2025")
+    # what a browser sends for a row nobody touched: each select's first option
+    fields = ExpenseForm().fields
+    untouched = {
+        "date": "",
+        "in_scope": "",
+        "out_of_scope": "",
+        "stay": "",
+        "care": fields["care"].choices[0][0],
+        "level": fields["level"].choices[0][0],
+        "excluded": fields["excluded"].choices[0][0],
+    }
+    # shanghai guide Q7: (1000 - 300 yearly deductible) × 60% at level 2 = 420
+    filled = {
+        **untouched,
+        "date": "2025-03-01",
+        "care": "outpatient",
+        "level": "2",
+        "in_scope": "1000.00",
+    }
+
+    page = admin_client.post(
+        reverse("admin:policies_estimate"),
+        form_data(shanghai, [filled, untouched, untouched, untouched]),
+    )
+
+    assert page.context["error"] is None
+    assert [line["fund"] for line in page.context["result"]["expenses"]] == ["420.00"]
