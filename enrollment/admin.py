@@ -1,11 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import rules, services, views
-from .models import PersonalDataAccess, RosterImport, Student
+from .models import Enrollment, EnrollmentEvent, PersonalDataAccess, RosterImport, Student
 
 FULL_ID_PERMISSION = "enrollment.view_full_id"
 
@@ -226,6 +226,78 @@ class RosterImportAdmin(admin.ModelAdmin):
         return views.roster_import_detail(request, self.admin_site, int(object_id))
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EnrollmentEventInline(admin.TabularInline):
+    model = EnrollmentEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_state", "to_state", "reason", "by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "student",
+        "college",
+        "policy_year",
+        "kind",
+        "state",
+        "payer",
+        "premium_due",
+        "amount_paid",
+        "cover_start",
+    ]
+    list_filter = ["policy_year", "kind", "state", "payer", "student__college"]
+    list_select_related = ["student", "policy_year__region"]
+    search_fields = ["student__student_number", "student__name"]
+    readonly_fields = [
+        "student",
+        "policy_year",
+        "kind",
+        "state",
+        "payer",
+        "premium_due",
+        "amount_paid",
+        "cover_start",
+        "cover_end",
+        "waiting_months",
+        "reason",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [EnrollmentEventInline]
+    actions = ["confirm_for_students"]
+
+    @admin.display(description=_("college"), ordering="student__college")
+    def college(self, enrollment: Enrollment) -> str:
+        return enrollment.student.college
+
+    @admin.action(
+        description=_("Confirm on the students' behalf (bulk confirmation)"), permissions=["change"]
+    )
+    def confirm_for_students(self, request, queryset):
+        moved, refused = services.enrollments_confirm(
+            enrollments=queryset.select_related("student"), by=request.user
+        )
+        if moved:
+            self.message_user(
+                request,
+                _("%(count)d freshmen confirmed, now pending review.") % {"count": moved},
+                messages.SUCCESS,
+            )
+        for message in refused[:20]:
+            self.message_user(request, message, messages.WARNING)
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

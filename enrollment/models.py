@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
+from . import rules, workflow
 
 
 class IdType(models.TextChoices):
@@ -195,3 +195,99 @@ class RosterImport(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+
+class Enrollment(models.Model):
+    """One student × one policy year. Its state changes only through
+    services.enrollment_transition (the rules are in workflow.py)."""
+
+    class Kind(models.TextChoices):
+        FRESHMAN = workflow.FRESHMAN, _("Freshman (entry year)")
+        COLLECTIVE = workflow.COLLECTIVE, _("Collective enrollment")
+        LATE = workflow.LATE, _("Late enrollment")
+
+    class State(models.TextChoices):
+        NOT_ESTABLISHED = workflow.NOT_ESTABLISHED, _("Not established")
+        PENDING_REVIEW = workflow.PENDING_REVIEW, _("Applied, pending review")
+        DECLARED = workflow.DECLARED, _("Declared")
+        PAID = workflow.PAID, _("Paid")
+        ESTABLISHED = workflow.ESTABLISHED, _("Account established")
+        REMITTED = workflow.REMITTED, _("Remitted")
+        FAILED = workflow.FAILED, _("Account failed")
+        OPTED_OUT = workflow.OPTED_OUT, _("Opted out")
+        EXEMPT = workflow.EXEMPT, _("Exempt (severe disability)")
+        REFUNDED = workflow.REFUNDED, _("Refunded")
+
+    class Payer(models.TextChoices):
+        STUDENT = workflow.STUDENT, _("Student")
+        SCHOOL_FUND = workflow.SCHOOL_FUND, _("School hardship fund")
+        GOVERNMENT = workflow.GOVERNMENT, _("Government")
+        FAMILY_AID = workflow.FAMILY_AID, _("Family mutual aid")
+
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("student")
+    )
+    policy_year = models.ForeignKey(
+        "policies.PolicyYear",
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        verbose_name=_("policy year"),
+    )
+    kind = models.CharField(_("enrollment kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    payer = models.CharField(_("payer"), max_length=16, choices=Payer.choices)
+    premium_due = models.DecimalField(_("premium due"), max_digits=12, decimal_places=2)
+    amount_paid = models.DecimalField(_("amount paid"), max_digits=12, decimal_places=2, default=0)
+    cover_start = models.DateField(_("cover start"), null=True, blank=True)
+    cover_end = models.DateField(_("cover end"), null=True, blank=True)
+    waiting_months = models.PositiveSmallIntegerField(_("waiting months"), default=0)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-policy_year__year", "student__college", "student__student_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "policy_year"], name="enrollment_student_year_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(premium_due__gte=0, amount_paid__gte=0),
+                name="enrollment_money_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.policy_year}"
+
+
+class EnrollmentEvent(models.Model):
+    """Who moved an enrollment from which state to which, when and why."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="events", verbose_name=_("enrollment")
+    )
+    from_state = models.CharField(
+        _("from"), max_length=20, choices=Enrollment.State.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=20, choices=Enrollment.State.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment event")
+        verbose_name_plural = _("enrollment events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '—'} → {self.to_state}"

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from stdnum.cn import ric
 
-from enrollment.models import IdType, RosterImport, Student
+from enrollment.models import Enrollment, IdType, RosterImport, Student
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +36,23 @@ def test_seed_demo_builds_a_school_and_an_admin(monkeypatch):
     assert roster_import.status == "imported"
     assert roster_import.summary["result"]["created"] == Student.objects.count()
     assert roster_import.summary["ineligible"]  # foreign and part-time students are listed
+    # freshmen in every state the bureau reports, and the exempt severe-disability ones
+    states = set(Enrollment.objects.values_list("state", flat=True))
+    assert states == {"not_established", "pending_review", "established", "failed", "exempt"}
+    assert Enrollment.objects.filter(state="failed").exclude(reason="").count() > 0
 
 
 def test_seed_demo_twice_changes_nothing():
     seed()
     students = list(Student.objects.order_by("pk").values())
     users = get_user_model().objects.count()
+    enrollments = list(Enrollment.objects.order_by("pk").values())
 
     output = seed()
 
     assert list(Student.objects.order_by("pk").values()) == students
     assert get_user_model().objects.count() == users
+    assert list(Enrollment.objects.order_by("pk").values()) == enrollments
     assert RosterImport.objects.count() == 1
     assert "跳过" in output
     assert "已存在" in output

@@ -1,15 +1,29 @@
 import os
 import secrets
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from enrollment import demo, services
-from enrollment.models import RosterImport
+from enrollment import demo, services, workflow
+from enrollment.models import Enrollment, RosterImport, Student
+from enrollment.rules import EligibilityFacts, eligibility
+from policies.models import PolicyYear
 
 DEMO_YEAR = 2026
 DEMO_ROSTER = "示范大学学生名册（演示）.xlsx"
+# The demo is seen as of mid-September of the entry year: freshmen are being declared.
+DEMO_TODAY = date(DEMO_YEAR, 9, 15)
+# Where the demo freshmen stand with the bureau, in turn (xianda walkthrough's states).
+FRESHMAN_STORIES = [
+    [],
+    [workflow.PENDING_REVIEW],
+    [workflow.PENDING_REVIEW, workflow.ESTABLISHED],
+    [workflow.PENDING_REVIEW, workflow.ESTABLISHED],
+    [workflow.PENDING_REVIEW, workflow.FAILED],
+]
+FAILURE = "相同证件号存在其他医保账户但姓名不同"
 
 
 class Command(BaseCommand):
@@ -19,6 +33,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             admin = self._ensure_admin()
             self._import_demo_roster(admin)
+            self._enroll_freshmen(admin)
 
     def _import_demo_roster(self, admin) -> None:
         """The demo school arrives the way a real one does: through the roster import."""
@@ -34,6 +49,34 @@ class Command(BaseCommand):
             f"示范名册已导入：新增 {result.get('created', 0)} 人，"
             f"其中不符合参保条件 {len(roster_import.summary.get('ineligible', []))} 人。"
         )
+
+    def _enroll_freshmen(self, admin) -> None:
+        policy_year = PolicyYear.objects.get(code=f"shanghai-{DEMO_YEAR}")
+        if Enrollment.objects.filter(policy_year=policy_year).exists():
+            self.stdout.write("示范新生参保记录已存在，跳过。")
+            return
+        freshmen = Student.objects.filter(registered_on__year=DEMO_YEAR).order_by("student_number")
+        created = 0
+        for index, student in enumerate(freshmen):
+            facts = {n: getattr(student, n) for n in EligibilityFacts.__dataclass_fields__}
+            if not eligibility(EligibilityFacts(**facts)).eligible:
+                continue
+            enrollment = services.enrollment_create(
+                student=student,
+                policy_year=policy_year,
+                kind=workflow.FRESHMAN,
+                today=DEMO_TODAY,
+                by=admin,
+            )
+            created += 1
+            if enrollment.state == workflow.EXEMPT:
+                continue
+            for target in FRESHMAN_STORIES[index % len(FRESHMAN_STORIES)]:
+                reason = FAILURE if target == workflow.FAILED else ""
+                services.enrollment_transition(
+                    enrollment=enrollment, to=target, by=admin, reason=reason
+                )
+        self.stdout.write(f"示范新生参保记录：{created} 条，状态各异。")
 
     def _ensure_admin(self):
         User = get_user_model()

@@ -1,0 +1,96 @@
+"""The enrollment workflow without a database: every move allowed and refused."""
+
+from decimal import Decimal
+
+import pytest
+
+from enrollment import workflow as wf
+
+STATES = list(wf.LABELS)
+
+
+def allowed_pairs():
+    for kind, moves in wf.ALLOWED.items():
+        for state, targets in moves.items():
+            for target in targets:
+                yield kind, state, target
+
+
+def refused_pairs():
+    for kind, moves in wf.ALLOWED.items():
+        for state in moves:
+            for target in STATES:
+                if target not in moves[state]:
+                    yield kind, state, target
+
+
+def facts(kind, state, **extra):
+    return wf.Facts(
+        kind=kind,
+        state=state,
+        payer=extra.get("payer", wf.FAMILY_AID),
+        amount_paid=extra.get("amount_paid", Decimal("355.00")),
+        premium_due=extra.get("premium_due", Decimal("355.00")),
+    )
+
+
+@pytest.mark.parametrize(("kind", "state", "target"), list(allowed_pairs()))
+def test_every_allowed_move(kind, state, target):
+    wf.check_transition(facts(kind, state), target, reason="原因")
+
+
+@pytest.mark.parametrize(("kind", "state", "target"), list(refused_pairs()))
+def test_every_other_move_is_refused(kind, state, target):
+    with pytest.raises(wf.TransitionRefused, match="不能变为"):
+        wf.check_transition(facts(kind, state), target, reason="原因")
+
+
+def test_the_bureaus_freshman_flow():
+    # xianda walkthrough: 未建账 → 已申请待审核 → 已建账 / 建账失败
+    assert wf.ALLOWED[wf.FRESHMAN][wf.NOT_ESTABLISHED] == {wf.PENDING_REVIEW, wf.OPTED_OUT}
+    assert wf.ALLOWED[wf.FRESHMAN][wf.PENDING_REVIEW] == {wf.ESTABLISHED, wf.FAILED}
+
+
+@pytest.mark.parametrize("target", [wf.FAILED, wf.OPTED_OUT])
+def test_failure_and_opt_out_need_a_reason(target):
+    with pytest.raises(wf.TransitionRefused, match="原因"):
+        wf.check_transition(facts(wf.COLLECTIVE, wf.DECLARED), target, reason="  ")
+
+
+def test_nothing_to_refund_when_nothing_was_paid():
+    with pytest.raises(wf.TransitionRefused, match="退费"):
+        wf.check_transition(facts(wf.COLLECTIVE, wf.FAILED, amount_paid=Decimal("0")), wf.REFUNDED)
+
+
+def test_only_family_aid_is_refunded_once_established():
+    wf.check_transition(facts(wf.COLLECTIVE, wf.ESTABLISHED), wf.REFUNDED)
+    with pytest.raises(wf.TransitionRefused, match="家庭共济"):
+        wf.check_transition(facts(wf.COLLECTIVE, wf.ESTABLISHED, payer=wf.STUDENT), wf.REFUNDED)
+
+
+def test_nothing_to_pay_for_a_free_enrollment():
+    with pytest.raises(wf.TransitionRefused, match="无需缴费"):
+        wf.check_transition(facts(wf.COLLECTIVE, wf.DECLARED, premium_due=Decimal("0")), wf.PAID)
+
+
+@pytest.mark.parametrize(
+    ("kind", "category", "premium", "waived", "expected"),
+    [
+        # shanghai guide Q2: 355 a year; Q4: the freshman's entry year is free
+        ("collective", "standard", "355.00", True, ("355.00", wf.STUDENT, wf.DECLARED)),
+        ("freshman", "standard", "355.00", True, ("0.00", wf.STUDENT, wf.NOT_ESTABLISHED)),
+        # wuhan notice Q&A 三(三): the freshman pays the 400 of the entry year
+        ("freshman", "standard", "400.00", False, ("400.00", wf.STUDENT, wf.NOT_ESTABLISHED)),
+        # shanghai guide Q9: 重残 pay nothing and are not declared by the school
+        ("collective", "severe_disability", "355.00", True, ("0.00", wf.GOVERNMENT, wf.EXEMPT)),
+        # 低保: the government pays; 家庭经济困难: the school may (DESIGN.md §4.4)
+        ("collective", "low_income_family", "355.00", True, ("355.00", wf.GOVERNMENT, wf.DECLARED)),
+        ("late", "hardship", "355.00", True, ("355.00", wf.SCHOOL_FUND, wf.DECLARED)),
+    ],
+)
+def test_price(kind, category, premium, waived, expected):
+    pricing = wf.price(
+        kind=kind, category=category, premium=Decimal(premium), freshman_premium_waived=waived
+    )
+
+    assert (str(pricing.premium_due), pricing.payer, pricing.initial_state) == expected

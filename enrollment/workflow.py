@@ -1,0 +1,126 @@
+"""The enrollment workflow, pure: which state may follow which, and what each move
+needs. Every change of an enrollment's state goes through `check_transition` (called by
+services.enrollment_transition), never through a field assignment elsewhere.
+
+States follow the bureau's words (xianda-freshman-confirmation-walkthrough.txt,
+shanghai-student-insurance-guide-2024-11.txt Q4/Q18, DESIGN.md §1 and §4.4):
+freshmen 未建账 → 已申请待审核 → 已建账 | 建账失败; collective and late enrollments
+declared → paid → established → remitted, failed from declared or paid."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+FRESHMAN = "freshman"
+COLLECTIVE = "collective"
+LATE = "late"
+
+NOT_ESTABLISHED = "not_established"
+PENDING_REVIEW = "pending_review"
+DECLARED = "declared"
+PAID = "paid"
+ESTABLISHED = "established"
+REMITTED = "remitted"
+FAILED = "failed"
+OPTED_OUT = "opted_out"
+EXEMPT = "exempt"
+REFUNDED = "refunded"
+
+STUDENT = "student"
+SCHOOL_FUND = "school_fund"
+GOVERNMENT = "government"
+FAMILY_AID = "family_aid"
+
+_DECLARED_FLOW = {
+    DECLARED: {PAID, FAILED, OPTED_OUT},
+    PAID: {ESTABLISHED, FAILED},
+    # a family mutual-aid premium is deducted from the relative's account once the bureau
+    # confirms: what the school collected goes back (shanghai guide Q18)
+    ESTABLISHED: {REMITTED, REFUNDED},
+    FAILED: {REFUNDED},
+    REMITTED: set(),
+    OPTED_OUT: set(),
+    EXEMPT: set(),
+    REFUNDED: set(),
+}
+ALLOWED: dict[str, dict[str, set[str]]] = {
+    FRESHMAN: {
+        NOT_ESTABLISHED: {PENDING_REVIEW, OPTED_OUT},
+        PENDING_REVIEW: {ESTABLISHED, FAILED},
+        # a failed account (e.g. 相同证件号存在其他医保账户但姓名不同) is fixed and confirmed again
+        FAILED: {PENDING_REVIEW},
+        ESTABLISHED: set(),
+        OPTED_OUT: set(),
+        EXEMPT: set(),
+    },
+    COLLECTIVE: _DECLARED_FLOW,
+    LATE: _DECLARED_FLOW,
+}
+INITIAL = {FRESHMAN: NOT_ESTABLISHED, COLLECTIVE: DECLARED, LATE: DECLARED}
+
+LABELS = {
+    NOT_ESTABLISHED: "未建账",
+    PENDING_REVIEW: "已申请待审核",
+    DECLARED: "已申报",
+    PAID: "已缴费",
+    ESTABLISHED: "已建账",
+    REMITTED: "已汇缴",
+    FAILED: "建账失败",
+    OPTED_OUT: "主动放弃",
+    EXEMPT: "免缴（重残）",
+    REFUNDED: "已退费",
+}
+
+
+class TransitionRefused(ValueError):
+    """The move is not allowed; the message says why, in the staff's words."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a transition's guards look at."""
+
+    kind: str
+    state: str
+    payer: str = STUDENT
+    amount_paid: Decimal = Decimal("0.00")
+    premium_due: Decimal = Decimal("0.00")
+
+
+def check_transition(facts: Facts, target: str, *, reason: str = "") -> None:
+    """Raise TransitionRefused unless `facts.state` → `target` is allowed and its guards
+    hold: a failure and an opt-out need a reason; a refund needs money to give back, and
+    from an established account only a family mutual-aid premium is refunded."""
+    allowed = ALLOWED[facts.kind].get(facts.state, set())
+    if target not in allowed:
+        raise TransitionRefused(
+            f"「{LABELS[facts.state]}」的参保记录不能变为「{LABELS.get(target, target)}」。"
+        )
+    if target in (FAILED, OPTED_OUT) and not reason.strip():
+        raise TransitionRefused(f"变为「{LABELS[target]}」必须填写原因。")
+    if target == PAID and facts.premium_due <= 0:
+        raise TransitionRefused("该记录无需缴费。")
+    if target == REFUNDED:
+        if facts.amount_paid <= 0:
+            raise TransitionRefused("未收取任何费用，无需退费。")
+        if facts.state == ESTABLISHED and facts.payer != FAMILY_AID:
+            raise TransitionRefused("已建账的记录只有家庭共济缴费的才退还学校代收的费用。")
+
+
+@dataclass(frozen=True)
+class Pricing:
+    premium_due: Decimal
+    payer: str
+    initial_state: str
+
+
+def price(*, kind: str, category: str, premium: Decimal, freshman_premium_waived: bool) -> Pricing:
+    """Premium, payer and first state of a new enrollment (DESIGN.md §4.3-4.4):
+    severe disability is covered by the bureau and never declared or charged; 低保 is paid
+    by the government; hardship by the school fund; a Shanghai freshman's entry year is
+    free (shanghai guide Q4), a Wuhan freshman pays (wuhan notice Q&A 三(三))."""
+    if category == "severe_disability":
+        return Pricing(Decimal("0.00"), GOVERNMENT, EXEMPT)
+    if kind == FRESHMAN and freshman_premium_waived:
+        return Pricing(Decimal("0.00"), STUDENT, INITIAL[kind])
+    payer = {"low_income_family": GOVERNMENT, "hardship": SCHOOL_FUND}.get(category, STUDENT)
+    return Pricing(premium, payer, INITIAL[kind])
