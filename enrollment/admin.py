@@ -1,11 +1,19 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import rules, services, views
-from .models import Enrollment, EnrollmentEvent, PersonalDataAccess, RosterImport, Student
+from .models import (
+    Enrollment,
+    EnrollmentEvent,
+    PaymentList,
+    PersonalDataAccess,
+    RosterImport,
+    Student,
+)
 
 FULL_ID_PERMISSION = "enrollment.view_full_id"
 
@@ -298,6 +306,52 @@ class EnrollmentAdmin(admin.ModelAdmin):
             self.message_user(request, message, messages.WARNING)
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaymentList)
+class PaymentListAdmin(admin.ModelAdmin):
+    list_display = ["number", "year", "rows", "total", "frozen_at", "frozen_by", "download"]
+    list_select_related = ["frozen_by"]
+    readonly_fields = ["number", "year", "rows", "total", "sha256", "frozen_at", "frozen_by"]
+
+    @admin.display(description=_("file"))
+    def download(self, payment_list: PaymentList) -> str:
+        url = reverse("admin:enrollment_paymentlist_download", args=[payment_list.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self):
+        site = self.admin_site
+
+        def guarded(view, permission, **extra):
+            def run(request, **kwargs):
+                if not request.user.has_perm(permission):
+                    raise PermissionDenied
+                return view(request, **extra, **kwargs)
+
+            return site.admin_view(run)
+
+        return [
+            path(
+                "freeze/",
+                guarded(views.payment_list_freeze, "enrollment.add_paymentlist", admin_site=site),
+                name="enrollment_paymentlist_freeze",
+            ),
+            path(
+                "<int:pk>/download/",
+                guarded(views.payment_list_download, "enrollment.export_paymentlist"),
+                name="enrollment_paymentlist_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:enrollment_paymentlist_freeze")
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -118,7 +118,7 @@ def _first_label(choices: dict[str, str]) -> dict[str, str]:
 def roster_workbook(students: list[Student], *, title: str) -> bytes:
     """The demo students as the registration office would send them: a title row, then
     the DESIGN.md §5 columns with Chinese values."""
-    id_types = _first_label(roster.ID_TYPES)
+    id_types = roster.ID_TYPE_LABELS
     levels = _first_label(roster.EDUCATION_LEVELS)
     modes = _first_label(roster.STUDY_MODES)
     columns = [

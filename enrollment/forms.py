@@ -22,3 +22,7 @@ class RosterUploadForm(forms.Form):
 
 class RosterConfirmForm(forms.Form):
     valid_only = forms.BooleanField(label=_("Import valid rows only"), required=False)
+
+
+class PaymentListFreezeForm(forms.Form):
+    year = forms.IntegerField(label=_("payment year"), min_value=2000, max_value=2100)

@@ -291,3 +291,59 @@ class EnrollmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '—'} → {self.to_state}"
+
+
+class PaymentList(models.Model):
+    """A frozen tax-bureau payment list (缴费清单): its members were remitted with it, and
+    exporting it again gives the same bytes (checked against `sha256`)."""
+
+    number = models.PositiveIntegerField(_("list number"), unique=True)
+    year = models.PositiveSmallIntegerField(_("payment year"))
+    rows = models.PositiveIntegerField(_("rows"))
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    frozen_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("frozen by"),
+    )
+
+    class Meta:
+        verbose_name = _("payment list")
+        verbose_name_plural = _("payment lists")
+        ordering = ["-number"]
+        # the tax bureau's file carries full ID numbers
+        permissions = [("export_paymentlist", _("Can export payment lists with full ID numbers"))]
+
+    def __str__(self) -> str:
+        return f"缴费清单 #{self.number}（{self.year}）"
+
+
+class PaymentListEntry(models.Model):
+    """One remitted enrollment, with the row as it was written (the roster may change
+    afterwards; the list may not)."""
+
+    payment_list = models.ForeignKey(PaymentList, on_delete=models.PROTECT, related_name="entries")
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.PROTECT, related_name="payment_list_entry"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    row = models.JSONField(_("row as written"))
+
+    class Meta:
+        verbose_name = _("payment list entry")
+        verbose_name_plural = _("payment list entries")
+        ordering = ["payment_list", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_list", "position"], name="payment_list_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.payment_list_id}-{self.position}"

@@ -93,6 +93,9 @@ ID_TYPES = {
     "外国人永久居留身份证": "foreign_permanent_resident",
     "外国人永久居留证": "foreign_permanent_resident",
 }
+# The bureau's names, for files written back out (whatever the interface language).
+ID_TYPE_LABELS = {code: label for label, code in reversed(ID_TYPES.items())}
+
 EDUCATION_LEVELS = {
     "本科": "undergraduate",
     "undergraduate": "undergraduate",

@@ -1,6 +1,8 @@
 """The roster import pages of the admin: upload, the dry run's report with its progress,
 confirm, and the error workbook. Each calls one service."""
 
+from io import BytesIO
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
@@ -9,8 +11,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from . import services
-from .forms import RosterConfirmForm, RosterUploadForm
-from .models import PersonalDataAccess, RosterImport
+from .forms import PaymentListFreezeForm, RosterConfirmForm, RosterUploadForm
+from .models import PaymentList, PersonalDataAccess, RosterImport
 
 
 def roster_upload(request, admin_site):
@@ -87,4 +89,41 @@ def roster_import_errors(request, pk):
         roster_import.file.storage.open(name, "rb"),
         as_attachment=True,
         filename=f"错误行-{roster_import.original_name.rsplit('.', 1)[0]}.xlsx",
+    )
+
+
+def payment_list_download(request, pk):
+    payment_list = get_object_or_404(PaymentList, pk=pk)
+    exported = services.payment_list_export_frozen(number=payment_list.number)
+    services.personal_data_access_record(
+        user=request.user,
+        action=PersonalDataAccess.Action.EXPORT,
+        detail=f"缴费清单 #{payment_list.number}（{exported.rows} 人）",
+    )
+    return FileResponse(
+        BytesIO(exported.content),
+        as_attachment=True,
+        filename=f"缴费清单-{payment_list.year}-{payment_list.number}.xlsx",
+    )
+
+
+def payment_list_freeze(request, admin_site):
+    form = PaymentListFreezeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        year = form.cleaned_data["year"]
+        try:
+            exported = services.payment_list_freeze(year=year, by=request.user)
+        except services.EnrollmentRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Payment list %(number)d frozen: %(rows)d people, %(total)s yuan.")
+                % {"number": exported.number, "rows": exported.rows, "total": exported.total},
+            )
+            return redirect("admin:enrollment_paymentlist_changelist")
+    return TemplateResponse(
+        request,
+        "admin/enrollment/paymentlist/freeze.html",
+        {**admin_site.each_context(request), "title": _("Freeze a payment list"), "form": form},
     )

@@ -71,6 +71,14 @@ LABELS = {
 }
 
 
+PAYER_LABELS = {
+    STUDENT: "学生本人",
+    SCHOOL_FUND: "学校困难补助",
+    GOVERNMENT: "政府补助",
+    FAMILY_AID: "家庭共济缴费",
+}
+
+
 class TransitionRefused(ValueError):
     """The move is not allowed; the message says why, in the staff's words."""
 

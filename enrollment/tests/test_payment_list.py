@@ -1,0 +1,177 @@
+"""The tax-bureau payment list (缴费清单): who is on it, its total, freezing, and
+byte-identical re-export. Premium 355.00 from shanghai-student-insurance-guide Q2."""
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from io import BytesIO, StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from enrollment import demo, exports, services, workflow
+from enrollment.models import Enrollment, PaymentList, Student
+from policies.models import PolicyYear
+
+pytestmark = pytest.mark.django_db
+
+PREMIUM = Decimal("355.00")
+
+
+@pytest.fixture
+def enrollments():
+    """Eight 2026 collective enrollments in the states that matter for the list."""
+    students = demo.demo_students(entry_year=2026, count=8)
+    for index, student in enumerate(students):
+        student.subsidy_category = "severe_disability" if index == 5 else "standard"
+        if index == 6:
+            student.subsidy_category = "low_income_family"
+    Student.objects.bulk_create(students)
+    policy_year = PolicyYear.objects.get(code="shanghai-2026")
+    made = [
+        services.enrollment_create(
+            student=student, policy_year=policy_year, kind="collective", today=date(2025, 11, 20)
+        )
+        for student in Student.objects.order_by("student_number")
+    ]
+
+    def established(enrollment, paid=PREMIUM):
+        services.enrollment_transition(enrollment=enrollment, to="paid", amount_paid=paid)
+        return services.enrollment_transition(enrollment=enrollment, to="established")
+
+    for enrollment in made[:3]:
+        established(enrollment)  # on the list
+    family = made[3]
+    Enrollment.objects.filter(pk=family.pk).update(payer=workflow.FAMILY_AID)
+    established(Enrollment.objects.get(pk=family.pk))  # refunded later, never remitted
+    services.enrollment_transition(enrollment=made[4], to="opted_out", reason="已在外地参保")
+    # made[5]: exempt (重残); made[6]: 低保, government pays, school collected nothing
+    services.enrollment_transition(enrollment=made[7], to="paid", amount_paid=PREMIUM)
+    return made
+
+
+def sheet_rows(content: bytes) -> list[list]:
+    return [list(row) for row in load_workbook(BytesIO(content)).active.iter_rows(values_only=True)]
+
+
+def test_only_collected_established_enrollments_are_listed(enrollments):
+    exported = services.payment_list_export_open(year=2026)
+
+    rows = sheet_rows(exported.content)
+    assert rows[0] == services.PAYMENT_LIST_HEADER
+    assert [row[4] for row in rows[1:-1]] == sorted(
+        e.student.student_number for e in enrollments[:3]
+    )
+    assert enrollments[5].state == "exempt"
+    # 3 × 355.00 = 1065.00, and the total row says the same
+    assert exported.total == Decimal("1065.00")
+    assert rows[-1][0] == "合计" and Decimal(str(rows[-1][9])) == Decimal("1065.00")
+    assert sum(Decimal(str(row[9])) for row in rows[1:-1]) == exported.total
+
+
+def test_freezing_remits_the_members_and_reexport_is_byte_identical(enrollments, tmp_path):
+    first = services.payment_list_freeze(year=2026)
+
+    assert first.number == 1 and first.rows == 3
+    assert Enrollment.objects.filter(state="remitted").count() == 3
+    remitted = Enrollment.objects.get(pk=enrollments[0].pk)
+    assert remitted.events.last().to_state == "remitted"
+    assert services.payment_list_export_open(year=2026).rows == 0
+
+    Student.objects.filter(pk=enrollments[0].student_id).update(name="改了名字")
+    again = services.payment_list_export_frozen(number=1)
+
+    assert again.content == first.content
+    assert hashlib.sha256(again.content).hexdigest() == PaymentList.objects.get().sha256
+    with pytest.raises(services.EnrollmentRefused, match="没有待汇缴"):
+        services.payment_list_freeze(year=2026)
+
+
+def test_command_json_and_exit_codes(enrollments, tmp_path):
+    out = StringIO()
+    call_command(
+        "export_payment_list",
+        "--year",
+        "2026",
+        "--out",
+        str(tmp_path / "a.xlsx"),
+        "--freeze",
+        "--json",
+        stdout=out,
+    )
+    frozen = json.loads(out.getvalue())
+
+    out = StringIO()
+    call_command(
+        "export_payment_list",
+        "--list",
+        "1",
+        "--out",
+        str(tmp_path / "b.xlsx"),
+        "--json",
+        stdout=out,
+    )
+    again = json.loads(out.getvalue())
+
+    assert frozen == {"list": 1, "rows": 3, "total": "1065.00", "sha256": frozen["sha256"]}
+    assert again == frozen
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    with pytest.raises(CommandError) as missing:
+        call_command("export_payment_list", "--list", "9", "--out", str(tmp_path / "c.xlsx"))
+    assert missing.value.returncode == 2
+
+
+def test_xlsx_bytes_depend_only_on_the_rows():
+    rows = [["姓名", "金额"], ['=HYPERLINK("x")', Decimal("1.00")]]
+
+    first, second = exports.xlsx(rows, sheet="s"), exports.xlsx(rows, sheet="s")
+
+    assert first == second
+    cell = load_workbook(BytesIO(first)).active["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=")  # text, not a formula
+
+
+def test_csv_neutralises_formulas():
+    text = exports.csv_text([["=1+1", "+86", "-x", "@a", "张三", Decimal("-1.00")]])
+
+    assert text.startswith("\ufeff")
+    assert text.strip("\ufeff\r\n") == "'=1+1,'+86,'-x,'@a,张三,-1.00"
+
+
+def staff(client, role):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username=role, password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return user
+
+
+def test_freeze_and_download_in_the_admin(client, enrollments):
+    from django.urls import reverse
+
+    from enrollment.models import PersonalDataAccess
+
+    user = staff(client, "医保办")
+    client.post(reverse("admin:enrollment_paymentlist_freeze"), {"year": "2026"})
+    payment_list = PaymentList.objects.get()
+    download = client.get(reverse("admin:enrollment_paymentlist_download", args=[payment_list.pk]))
+
+    assert (payment_list.rows, payment_list.frozen_by) == (3, user)
+    content = b"".join(download.streaming_content)
+    assert hashlib.sha256(content).hexdigest() == payment_list.sha256
+    assert PersonalDataAccess.objects.get().action == "export"
+
+
+def test_student_affairs_remit_and_finance_cannot_download_full_ids(client, enrollments):
+    from django.urls import reverse
+
+    services.payment_list_freeze(year=2026)
+    url = reverse("admin:enrollment_paymentlist_download", args=[PaymentList.objects.get().pk])
+
+    staff(client, "财务")
+    assert client.get(url).status_code == 403
+    staff(client, "学生处")
+    assert client.get(url).status_code == 200
