@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from stdnum.cn import ric
 
+from enrollment import services
 from enrollment.models import Enrollment, IdType, RosterImport, Student
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +38,13 @@ def test_seed_demo_builds_a_school_and_an_admin(monkeypatch):
     assert roster_import.summary["result"]["created"] == Student.objects.count()
     assert roster_import.summary["ineligible"]  # foreign and part-time students are listed
     # freshmen in every state the bureau reports, and the exempt severe-disability ones
-    states = set(Enrollment.objects.values_list("state", flat=True))
+    freshmen = Enrollment.objects.filter(kind="freshman")
+    states = set(freshmen.values_list("state", flat=True))
     assert states == {"not_established", "pending_review", "established", "failed", "exempt"}
+    # the 2026 collective enrollment, left with a payment list to freeze
+    collective = set(Enrollment.objects.filter(kind="collective").values_list("state", flat=True))
+    assert {"declared", "paid", "established", "opted_out", "exempt"} <= collective
+    assert services.payment_list_export_open(year=2026).rows > 50
     assert Enrollment.objects.filter(state="failed").exclude(reason="").count() > 0
 
 

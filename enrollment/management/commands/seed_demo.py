@@ -24,6 +24,16 @@ FRESHMAN_STORIES = [
     [workflow.PENDING_REVIEW, workflow.FAILED],
 ]
 FAILURE = "相同证件号存在其他医保账户但姓名不同"
+# Continuing students in the 2026 collective enrollment (run in Nov-Dec 2025): most paid
+# and established, not yet remitted, so a newcomer can freeze a payment list.
+COLLECTIVE_STORIES = [
+    [workflow.PAID, workflow.ESTABLISHED],
+    [workflow.PAID, workflow.ESTABLISHED],
+    [workflow.PAID, workflow.ESTABLISHED],
+    [workflow.PAID],
+    [],
+    [workflow.OPTED_OUT],
+]
 
 
 class Command(BaseCommand):
@@ -34,6 +44,7 @@ class Command(BaseCommand):
             admin = self._ensure_admin()
             self._import_demo_roster(admin)
             self._enroll_freshmen(admin)
+            self._collective_enrollment(admin)
 
     def _import_demo_roster(self, admin) -> None:
         """The demo school arrives the way a real one does: through the roster import."""
@@ -77,6 +88,41 @@ class Command(BaseCommand):
                     enrollment=enrollment, to=target, by=admin, reason=reason
                 )
         self.stdout.write(f"示范新生参保记录：{created} 条，状态各异。")
+
+    def _collective_enrollment(self, admin) -> None:
+        policy_year = PolicyYear.objects.get(code=f"shanghai-{DEMO_YEAR}")
+        if Enrollment.objects.filter(policy_year=policy_year, kind=workflow.COLLECTIVE).exists():
+            self.stdout.write("示范集中参保记录已存在，跳过。")
+            return
+        continuing = Student.objects.filter(registered_on__year__lt=DEMO_YEAR).order_by(
+            "student_number"
+        )
+        created = 0
+        for index, student in enumerate(continuing):
+            facts = {n: getattr(student, n) for n in EligibilityFacts.__dataclass_fields__}
+            if not eligibility(EligibilityFacts(**facts)).eligible:
+                continue
+            enrollment = services.enrollment_create(
+                student=student,
+                policy_year=policy_year,
+                kind=workflow.COLLECTIVE,
+                today=policy_year.collective_window_opens_on,
+                by=admin,
+            )
+            created += 1
+            if enrollment.state == workflow.EXEMPT:
+                continue
+            for target in COLLECTIVE_STORIES[index % len(COLLECTIVE_STORIES)]:
+                if target == workflow.PAID and enrollment.premium_due == 0:
+                    break
+                paid = enrollment.premium_due if target == workflow.PAID else None
+                reason = "已在外地参保，签署放弃承诺书" if target == workflow.OPTED_OUT else ""
+                enrollment = services.enrollment_transition(
+                    enrollment=enrollment, to=target, by=admin, reason=reason, amount_paid=paid
+                )
+        self.stdout.write(
+            f"示范 {DEMO_YEAR} 年度集中参保记录：{created} 条（已缴费建账、待缴费、放弃等）。"
+        )
 
     def _ensure_admin(self):
         User = get_user_model()
