@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import rules, services, views
+from .forms import StudentForm
 from .models import (
     Enrollment,
     EnrollmentEvent,
@@ -46,6 +47,7 @@ def _pks_with_eligibility(queryset, code: str) -> list[int]:
 
 @admin.register(Student)
 class StudentAdmin(admin.ModelAdmin):
+    form = StudentForm
     list_display = [
         "student_number",
         "name",
@@ -137,6 +139,14 @@ class StudentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.student_derive_from_id(obj)
         super().save_model(request, obj, form, change)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # URL filters on the ID number would let anyone probe it digit by digit
+        if lookup.startswith("id_number") and not (
+            request and request.user.has_perm(FULL_ID_PERMISSION)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_search_fields(self, request):
         # Searching by a full ID number would let anyone probe who is on the roster.

@@ -1,7 +1,46 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import spreadsheets
+from . import roster, spreadsheets
+from .models import Student
+
+
+class StudentForm(forms.ModelForm):
+    """The admin's student form checks an ID number as the roster import does."""
+
+    class Meta:
+        model = Student
+        fields = [  # the admin's fieldsets narrow this further
+            "name",
+            "id_type",
+            "id_number",
+            "student_number",
+            "school",
+            "college",
+            "major",
+            "education_level",
+            "study_mode",
+            "registered_on",
+            "school_status",
+            "graduation_date",
+            "phone",
+            "nationality",
+            "origin",
+            "subsidy_category",
+            "training_mode",
+            "in_service",
+            "insured_elsewhere",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if "id_number" in self.fields and data.get("id_type") and data.get("id_number"):
+            number, code, message = roster.check_id_number(data["id_type"], data["id_number"])
+            if code:
+                self.add_error("id_number", message)
+            else:
+                data["id_number"] = number
+        return data
 
 
 class RosterUploadForm(forms.Form):

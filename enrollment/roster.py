@@ -73,6 +73,7 @@ ERROR_CODES = (
     "unknown_value",
     "duplicate_in_file",
     "conflict",
+    "too_long",
 )
 
 ID_TYPES = {
@@ -155,6 +156,7 @@ DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$")
 HMT_PERMIT_PREFIXES = ("810000", "820000", "830000")
 DOCUMENT_SHAPE = re.compile(r"^[A-Z0-9]{5,20}$")
@@ -218,6 +220,7 @@ class Header:
     columns: dict[str, int]  # field -> cell position
     unknown: list[str]
     cells: list  # the header row as read
+    max_lengths: dict[str, int] = field(default_factory=dict)  # the roster's column sizes
 
 
 @dataclass(slots=True)
@@ -277,7 +280,9 @@ ALIASES = {
 }
 
 
-def find_header(rows: list[list], *, first_row: int, search: int = 20) -> Header:
+def find_header(
+    rows: list[list], *, first_row: int, search: int = 20, max_lengths: Mapping | None = None
+) -> Header:
     """The header is the first of the top rows holding the most known column names, so
     title rows above it ("2025级新生报到名单") are skipped."""
     best = None
@@ -309,6 +314,7 @@ def find_header(rows: list[list], *, first_row: int, search: int = 20) -> Header
         columns=columns,
         unknown=unknown,
         cells=list(rows[index]),
+        max_lengths=dict(max_lengths or {}),
     )
 
 
@@ -325,6 +331,8 @@ def clean_text(value) -> str:
         value = str(value)
     if not value.isascii():  # NFKC only where it can change something: it is the hot path
         value = unicodedata.normalize("NFKC", value)
+    if not value.isprintable():  # tabs, line breaks and control characters from copy-paste
+        value = CONTROL.sub(" ", value)
     return value.strip()
 
 
@@ -374,17 +382,26 @@ def check_id_number(id_type: str, raw) -> tuple[str, str, str]:
         )
     if id_type in rules.EIGHTEEN_CHAR_ID_TYPES:
         if not re.fullmatch(r"\d{17}[\dX]", number):
-            return number, "id_format", f"证件号码 {number} 应为 18 位（末位可为 X）。"
+            return number, "id_format", f"证件号码 {_shown(number)} 应为 18 位（末位可为 X）。"
         if id_type == "hmt_residence_permit" and not number.startswith(HMT_PERMIT_PREFIXES):
             return number, "id_format", ("港澳台居民居住证号码应以 810000、820000 或 830000 开头。")
         if ric.calc_check_digit(number) != number[-1]:
-            return number, "id_checksum", f"证件号码 {number} 校验位不正确，请核对。"
+            return number, "id_checksum", f"证件号码 {_shown(number)} 校验位不正确，请核对。"
         if rules.birth_date_of(number) is None:
-            return number, "id_format", f"证件号码 {number} 中的出生日期无效。"
+            return number, "id_format", f"证件号码 {_shown(number)} 中的出生日期无效。"
         return number, "", ""
     if not DOCUMENT_SHAPE.match(number):
-        return number, "id_format", f"证件号码 {number} 格式不正确（应为 5–20 位字母或数字）。"
+        return (
+            number,
+            "id_format",
+            f"证件号码 {_shown(number)} 格式不正确（应为 5–20 位字母或数字）。",
+        )
     return number, "", ""
+
+
+def _shown(number: str) -> str:
+    """Messages are read by people who may not see full ID numbers."""
+    return rules.mask_id(number)
 
 
 def parse_special(text: str) -> tuple[dict, str]:
@@ -447,6 +464,10 @@ def parse_row(header: Header, row_number: int, cells: list) -> ParsedRow:
     for name in TEXT_FIELDS:
         if name in text:
             values[name] = sys.intern(text[name])  # schools and colleges repeat on every row
+    for name, value in text.items():
+        limit = header.max_lengths.get(name)
+        if limit and len(value) > limit:
+            error(name, "too_long", f"「{COLUMNS[name][0]}」超过 {limit} 个字符。")
     if "name" in values:
         values["name"] = "".join(values["name"].split())
     values["student_number"] = text["student_number"].upper()
@@ -472,7 +493,7 @@ def parse_row(header: Header, row_number: int, cells: list) -> ParsedRow:
             "（可写作 2025-09-01、2025/9/1 或 2025年9月1日）。",
         )
 
-    if "special" in text:
+    if text.get("special"):  # a blank cell keeps what staff recorded by hand
         special, unknown = parse_special(text["special"])
         values.update(special)
         if unknown:
@@ -554,7 +575,7 @@ def plan_import(
                         row.row,
                         "姓名",
                         "conflict",
-                        f"相同证件号存在其他医保账户但姓名不同（名册中为「{found[1][name_at]}」）。",
+                        "相同证件号存在其他医保账户但姓名不同。",
                     )
                 )
             elif owner is not None and owner != key:

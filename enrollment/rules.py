@@ -49,6 +49,10 @@ CHINESE_NATIONALITIES = frozenset(
     }
 )
 FOREIGN_DOCUMENTS = frozenset({"passport", "foreign_permanent_resident"})
+# Documents only Chinese citizens (HK, Macao and Taiwan included) hold.
+CHINESE_DOCUMENTS = frozenset(
+    {"resident_id", "hmt_residence_permit", "hk_macao_pass", "taiwan_pass"}
+)
 
 INELIGIBILITY_REASONS = {
     "foreign_student": "外籍留学生不属于居民医保大学生参保范围。",
@@ -103,9 +107,15 @@ def eligibility(facts: EligibilityFacts) -> Eligibility:
     Taiwan students are eligible; graduates stay covered to 31 Dec (a coverage question,
     not this one)."""
     nationality = facts.nationality.strip().lower()
-    foreign = nationality not in CHINESE_NATIONALITIES or (
-        facts.id_type in FOREIGN_DOCUMENTS and not nationality
+    chinese = (
+        facts.id_type in CHINESE_DOCUMENTS
+        or nationality in CHINESE_NATIONALITIES
+        or any(
+            place in nationality
+            for place in ("中国", "香港", "澳门", "台湾", "hong kong", "macao", "macau", "taiwan")
+        )
     )
+    foreign = not chinese or (facts.id_type in FOREIGN_DOCUMENTS and not nationality)
     checks = [
         ("foreign_student", foreign),
         ("part_time", facts.study_mode == "part_time"),

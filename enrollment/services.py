@@ -2,6 +2,7 @@ import contextlib
 import gc
 import hashlib
 import io
+import logging
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -11,11 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from policies import rules as policy_rules
 from policies.selectors import policy_year_rules
@@ -31,10 +33,16 @@ from .models import (
     Student,
 )
 
+logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 CHUNK = 2000
 PREVIEW_ROWS = 100
 STORED_ERRORS = 1000
+STUDENT_MAX_LENGTHS = {
+    field.name: field.max_length
+    for field in Student._meta.concrete_fields
+    if isinstance(field, models.CharField)
+}
 
 
 class RosterImportError(Exception):
@@ -63,7 +71,9 @@ def roster_check(*, path: Path, name: str = "", progress: Progress | None = None
     """The dry run: read, validate and compare with the roster; writes nothing.
     Raises FileRefused or HeaderError for a file that cannot be used at all."""
     sheet = spreadsheets.read_sheet(path, name=name)
-    header = roster.find_header(sheet.head, first_row=sheet.first_row)
+    header = roster.find_header(
+        sheet.head, first_row=sheet.first_row, max_lengths=STUDENT_MAX_LENGTHS
+    )
     total = max(sheet.height - header.index - 1, 0)
     parsed = []
     with _cyclic_gc_paused():
@@ -240,6 +250,8 @@ def roster_error_workbook(plan: roster.Plan) -> bytes:
 
 def _text_cell(sheet, value):
     """Cells keep their text: a value starting with = must not become a formula."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)  # xlsx cannot hold control characters
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
@@ -254,8 +266,21 @@ def roster_import_start(*, upload, user) -> RosterImport:
     from . import tasks
 
     roster_import = _roster_import_create(content=upload.read(), name=upload.name, user=user)
-    transaction.on_commit(lambda: tasks.roster_import_check.delay(import_id=roster_import.pk))
+    transaction.on_commit(lambda: _queue(tasks.roster_import_check, roster_import.pk))
     return roster_import
+
+
+def _queue(task, import_id: int) -> None:
+    """Send the job; if the broker cannot take it, say so on the import instead of leaving
+    it waiting for a worker that will never hear of it."""
+    try:
+        task.delay(import_id=import_id)
+    except Exception:
+        logger.exception("could not queue %s for roster import %s", task.name, import_id)
+        RosterImport.objects.filter(pk=import_id).update(
+            status=RosterImport.Status.FAILED,
+            error="任务队列暂时不可用，文件已保存但未处理。请稍后重新上传。",
+        )
 
 
 def roster_import_file(*, content: bytes, name: str, user) -> RosterImport:
@@ -286,27 +311,43 @@ def roster_import_run_check(*, import_id: int) -> None:
     roster_import = RosterImport.objects.get(pk=import_id)
     if roster_import.status != RosterImport.Status.CHECKING:
         return  # a duplicate delivery of a finished check
-    try:
+    with _failing_job(import_id):
         plan = roster_check(
             path=Path(roster_import.file.path),
             name=roster_import.original_name,
             progress=_progress_of(import_id),
         )
+        summary = _summary(plan)
+        if plan.rejected_rows:
+            summary["error_file"] = roster_import.file.storage.save(
+                f"roster-imports/errors/{import_id}.xlsx",
+                ContentFile(roster_error_workbook(plan)),
+            )
+        RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.CHECKING).update(
+            status=RosterImport.Status.CHECKED, summary=summary
+        )
+
+
+@contextlib.contextmanager
+def _failing_job(import_id: int):
+    """A job never stays "checking"/"importing" after it stopped: a refused file says
+    why, anything else fails with the error recorded (and logged with its traceback)."""
+    try:
+        yield
     except (spreadsheets.FileRefused, roster.HeaderError) as exc:
         RosterImport.objects.filter(pk=import_id).update(
             status=RosterImport.Status.REFUSED, error=str(exc)
         )
-        return
-    summary = _summary(plan)
-    if plan.rejected_rows:
-        storage = roster_import.file.storage
-        summary["error_file"] = storage.save(
-            f"roster-imports/errors/{import_id}.xlsx",
-            ContentFile(roster_error_workbook(plan)),
+    except RosterImportError as exc:
+        RosterImport.objects.filter(pk=import_id).update(
+            status=RosterImport.Status.FAILED, error=str(exc)
         )
-    RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.CHECKING).update(
-        status=RosterImport.Status.CHECKED, summary=summary
-    )
+    except Exception as exc:
+        logger.exception("roster import %s failed", import_id)
+        RosterImport.objects.filter(pk=import_id).update(
+            status=RosterImport.Status.FAILED,
+            error=f"导入失败，未写入任何数据（{type(exc).__name__}: {exc}）。请联系系统管理员。",
+        )
 
 
 def roster_import_confirm(*, roster_import: RosterImport, valid_only: bool) -> bool:
@@ -318,30 +359,39 @@ def roster_import_confirm(*, roster_import: RosterImport, valid_only: bool) -> b
         pk=roster_import.pk, status=RosterImport.Status.CHECKED
     ).update(status=RosterImport.Status.IMPORTING, valid_only=valid_only, progress_done=0)
     if claimed:
-        transaction.on_commit(lambda: tasks.roster_import_commit.delay(import_id=roster_import.pk))
+        transaction.on_commit(lambda: _queue(tasks.roster_import_commit, roster_import.pk))
     return bool(claimed)
 
 
 def roster_import_run_commit(*, import_id: int) -> None:
-    """Re-check the kept file against the roster as it is now and write it. A worker killed
-    half-way leaves nothing written (one transaction) and the job still claimed, so the
-    redelivered task simply runs again."""
+    """Re-check the kept file against the roster as it is now, then write it and mark the
+    import done in one transaction, under a lock on the import: a redelivered or
+    duplicated task finds it done and does nothing; a worker killed half-way leaves
+    nothing written and the job still claimed, so the redelivered task runs it again."""
+    if not RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.IMPORTING).exists():
+        return
     roster_import = RosterImport.objects.get(pk=import_id)
-    if roster_import.status != RosterImport.Status.IMPORTING:
-        return
-    progress = _progress_of(import_id)
-    try:
-        plan = roster_check(path=Path(roster_import.file.path), name=roster_import.original_name)
-        result = roster_apply(plan=plan, valid_only=roster_import.valid_only, progress=progress)
-    except (spreadsheets.FileRefused, roster.HeaderError, RosterImportError) as exc:
-        RosterImport.objects.filter(pk=import_id).update(
-            status=RosterImport.Status.FAILED, error=str(exc)
+    with _failing_job(import_id):
+        plan = roster_check(
+            path=Path(roster_import.file.path),
+            name=roster_import.original_name,
+            progress=_progress_of(import_id),
         )
-        return
-    summary = {**roster_import.summary, **_summary(plan), "result": result}
-    RosterImport.objects.filter(pk=import_id).update(
-        status=RosterImport.Status.IMPORTED, summary=summary, imported_at=timezone.now()
-    )
+        with transaction.atomic():
+            locked = RosterImport.objects.select_for_update().get(pk=import_id)
+            if locked.status != RosterImport.Status.IMPORTING:
+                return
+            try:
+                result = roster_apply(plan=plan, valid_only=locked.valid_only)
+            except IntegrityError as exc:
+                raise RosterImportError(
+                    "名册在检查之后已被修改（例如另一份名单同时导入了相同的学生），"
+                    "未写入任何数据。请重新上传该文件。"
+                ) from exc
+            locked.status = RosterImport.Status.IMPORTED
+            locked.summary = {**locked.summary, **_summary(plan), "result": result}
+            locked.imported_at = timezone.now()
+            locked.save(update_fields=["status", "summary", "imported_at"])
 
 
 def _progress_of(import_id: int) -> Progress:
@@ -356,6 +406,8 @@ def _summary(plan: roster.Plan) -> dict:
     data["invalid_rows"] = plan.invalid_rows
     data["invalid_total"] = len(data["invalid"])
     data["invalid"] = data["invalid"][:STORED_ERRORS]
+    data["ineligible_total"] = len(data["ineligible"])
+    data["ineligible"] = data["ineligible"][:STORED_ERRORS]
     data["header_row"] = plan.header.row
     data["unknown_columns"] = plan.header.unknown
     data["preview_new"] = [_preview(values) for values in plan.new[:PREVIEW_ROWS]]
@@ -450,6 +502,8 @@ def enrollment_transition(
     locked first, so two clerks acting at once cannot both move it from the same state."""
     with transaction.atomic():
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if to == workflow.PAID and not (amount_paid and amount_paid > 0):
+            raise workflow.TransitionRefused("记为已缴费须填写实缴金额。")
         workflow.check_transition(
             workflow.Facts(
                 kind=current.kind,

@@ -9,6 +9,7 @@ import csv
 import io
 import itertools
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,11 @@ def _check_zip(path: Path) -> None:
             ):
                 raise FileRefused("unsafe", "文件解压后体积异常（疑似压缩炸弹），已拒绝处理。")
             if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as part:
-                    head = part.read(4096)
+                try:
+                    with archive.open(member) as part:
+                        head = part.read(4096)
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error):
+                    raise FileRefused("bad_format", "文件已损坏或已加密，无法读取。") from None
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise FileRefused(
                         "unsafe", "文件包含 XML 实体声明（可能是恶意构造的文件），已拒绝处理。"
@@ -100,14 +104,24 @@ def _read_workbook(path: Path) -> Sheet:
         raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
     if sheet.height > MAX_ROWS + HEADER_SEARCH_ROWS:
         raise _too_many_rows()
+    # iter_rows() starts at the sheet's first row even when the used range starts lower
     rows = sheet.iter_rows()
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    first_row = (sheet.start[0] + 1) if sheet.start else 1
-    return Sheet(head=head, rest=rows, first_row=first_row, height=sheet.height)
+    return Sheet(head=head, rest=_guarded(rows), first_row=1, height=sheet.height)
+
+
+def _guarded(rows: Iterator[list]) -> Iterator[list]:
+    try:
+        yield from rows
+    except (CalamineError, ValueError, OSError) as exc:
+        raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
 
 
 def _read_csv(path: Path) -> Sheet:
-    rows = list(csv.reader(io.StringIO(decode_csv(path.read_bytes()), newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(decode_csv(path.read_bytes()), newline="")))
+    except csv.Error as exc:
+        raise FileRefused("bad_format", f"csv 文件格式有误：{exc}") from None
     if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
         raise _too_many_rows()
     head = rows[:HEADER_SEARCH_ROWS]

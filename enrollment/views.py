@@ -77,6 +77,11 @@ def roster_import_confirm(request, pk):
 
 def roster_import_errors(request, pk):
     roster_import = get_object_or_404(RosterImport, pk=pk)
+    # the rejected rows hold full ID numbers: for their uploader, or who may see them
+    if roster_import.uploaded_by_id != request.user.pk and not request.user.has_perm(
+        "enrollment.view_full_id"
+    ):
+        raise PermissionDenied
     name = roster_import.summary.get("error_file")
     if not name:
         raise Http404

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import permission_required
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -107,7 +108,9 @@ class PolicyYearAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         estimate = self.admin_site.admin_view(
-            views.EstimateView.as_view(admin_site=self.admin_site)
+            permission_required("policies.view_policyyear", raise_exception=True)(
+                views.EstimateView.as_view(admin_site=self.admin_site)
+            )
         )
         return [path("estimate/", estimate, name="policies_estimate"), *super().get_urls()]
 

@@ -108,6 +108,15 @@ def test_a_refused_file_says_why(staff_client, tmp_path):
     assert refused.error in page.content.decode()
 
 
+def test_an_unreadable_csv_is_refused_not_left_checking(staff_client, tmp_path):
+    path = tmp_path / "huge-cell.csv"
+    path.write_bytes(("姓名," + '"' + "x" * 200_000 + '"\n').encode())
+
+    refused = wait_for(upload(staff_client, path), "refused", "failed")
+
+    assert refused.status == "refused" and "csv" in refused.error
+
+
 def test_auditors_cannot_upload(client, db):
     user = User.objects.create_user(username="audit", password="x", is_staff=True)
     user.groups.add(Group.objects.get(name="审计"))
