@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import rules, services, views
+from . import rules, selectors, services, views
 from .forms import StudentForm
 from .models import (
     Enrollment,
@@ -28,21 +28,10 @@ class EligibilityFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(pk__in=_pks_with_eligibility(queryset, self.value()))
+            return queryset.filter(
+                pk__in=selectors.student_pks_with_eligibility(queryset, self.value())
+            )
         return queryset
-
-
-def _pks_with_eligibility(queryset, code: str) -> list[int]:
-    """Eligibility is a rule over each student's facts, not a column: evaluate it in bulk
-    over the few fields it reads."""
-    fields = ["pk", *(f.name for f in rules.EligibilityFacts.__dataclass_fields__.values())]
-    matching = []
-    for row in queryset.values(*fields).iterator(chunk_size=2000):
-        pk = row.pop("pk")
-        status = rules.eligibility(rules.EligibilityFacts(**row))
-        if (status.code or "eligible") == code:
-            matching.append(pk)
-    return matching
 
 
 @admin.register(Student)
@@ -107,12 +96,12 @@ class StudentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("eligibility"))
     def eligibility(self, student: Student) -> str:
-        status = _eligibility(student)
+        status = selectors.student_eligibility(student)
         return "✓" if status.eligible else rules.INELIGIBILITY_LABELS[status.code]
 
     @admin.display(description=_("eligibility"))
     def eligibility_reason(self, student: Student) -> str:
-        status = _eligibility(student)
+        status = selectors.student_eligibility(student)
         return _("Eligible") if status.eligible else status.message
 
     @admin.display(description=_("ID number"))
@@ -162,14 +151,6 @@ class StudentAdmin(admin.ModelAdmin):
                 student_id=object_id,
             )
         return super().change_view(request, object_id, form_url, extra_context)
-
-
-def _eligibility(student: Student) -> rules.Eligibility:
-    return rules.eligibility(
-        rules.EligibilityFacts(
-            **{name: getattr(student, name) for name in rules.EligibilityFacts.__dataclass_fields__}
-        )
-    )
 
 
 def _masked(fields):

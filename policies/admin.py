@@ -103,7 +103,7 @@ class PolicyYearAdmin(admin.ModelAdmin):
         return _editable(obj) and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        obj.code = f"{obj.region.code}-{obj.year}"
+        obj.code = services.policy_year_code(region_code=obj.region.code, year=obj.year)
         super().save_model(request, obj, form, change)
 
     def get_urls(self):

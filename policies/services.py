@@ -11,6 +11,10 @@ class PolicyYearError(Exception):
     pass
 
 
+def policy_year_code(*, region_code: str, year: int) -> str:
+    return f"{region_code}-{year}"
+
+
 @transaction.atomic
 def policy_year_copy_to_draft(*, policy_year: PolicyYear, year: int) -> PolicyYear:
     """Next year's draft: same numbers and rules, calendar dates moved by the year gap.
@@ -18,7 +22,7 @@ def policy_year_copy_to_draft(*, policy_year: PolicyYear, year: int) -> PolicyYe
     if PolicyYear.objects.filter(region=policy_year.region, year=year).exists():
         raise PolicyYearError(
             _("Policy year %(code)s already exists.")
-            % {"code": f"{policy_year.region.code}-{year}"}
+            % {"code": policy_year_code(region_code=policy_year.region.code, year=year)}
         )
     shift = year - policy_year.year
     source_rules = list(policy_year.benefit_rules.all())
@@ -26,7 +30,7 @@ def policy_year_copy_to_draft(*, policy_year: PolicyYear, year: int) -> PolicyYe
     draft = PolicyYear.objects.get(pk=policy_year.pk)
     draft.pk = None
     draft.year = year
-    draft.code = f"{policy_year.region.code}-{year}"
+    draft.code = policy_year_code(region_code=policy_year.region.code, year=year)
     draft.status = PolicyYear.Status.DRAFT
     for name in (
         "collective_window_opens_on",

@@ -6,9 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from enrollment import demo, services, workflow
+from enrollment import demo, selectors, services, workflow
 from enrollment.models import Enrollment, RosterImport, Student
-from enrollment.rules import EligibilityFacts, eligibility
 from policies.models import PolicyYear
 
 DEMO_YEAR = 2026
@@ -68,10 +67,7 @@ class Command(BaseCommand):
             return
         freshmen = Student.objects.filter(registered_on__year=DEMO_YEAR).order_by("student_number")
         created = 0
-        for index, student in enumerate(freshmen):
-            facts = {n: getattr(student, n) for n in EligibilityFacts.__dataclass_fields__}
-            if not eligibility(EligibilityFacts(**facts)).eligible:
-                continue
+        for index, student in enumerate(selectors.eligible_students(freshmen)):
             enrollment = services.enrollment_create(
                 student=student,
                 policy_year=policy_year,
@@ -98,10 +94,7 @@ class Command(BaseCommand):
             "student_number"
         )
         created = 0
-        for index, student in enumerate(continuing):
-            facts = {n: getattr(student, n) for n in EligibilityFacts.__dataclass_fields__}
-            if not eligibility(EligibilityFacts(**facts)).eligible:
-                continue
+        for index, student in enumerate(selectors.eligible_students(continuing)):
             enrollment = services.enrollment_create(
                 student=student,
                 policy_year=policy_year,
