@@ -504,17 +504,7 @@ def enrollment_transition(
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if to == workflow.PAID and not (amount_paid and amount_paid > 0):
             raise workflow.TransitionRefused("记为已缴费须填写实缴金额。")
-        workflow.check_transition(
-            workflow.Facts(
-                kind=current.kind,
-                state=current.state,
-                payer=current.payer,
-                amount_paid=current.amount_paid,
-                premium_due=current.premium_due,
-            ),
-            to,
-            reason=reason,
-        )
+        workflow.check_transition(_facts(current), to, reason=reason)
         EnrollmentEvent.objects.create(
             enrollment=current, from_state=current.state, to_state=to, reason=reason, by=by
         )
@@ -524,6 +514,16 @@ def enrollment_transition(
             current.amount_paid = amount_paid
         current.save(update_fields=["state", "reason", "amount_paid", "updated_at"])
     return current
+
+
+def _facts(enrollment: Enrollment) -> workflow.Facts:
+    return workflow.Facts(
+        kind=enrollment.kind,
+        state=enrollment.state,
+        payer=enrollment.payer,
+        amount_paid=enrollment.amount_paid,
+        premium_due=enrollment.premium_due,
+    )
 
 
 def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
@@ -671,17 +671,7 @@ def _transition_many(enrollments: list[Enrollment], *, to: str, by, reason: str)
     """The same move for many enrollments at once: each checked by the workflow, written
     with one conditional UPDATE that must touch exactly those rows."""
     for enrollment in enrollments:
-        workflow.check_transition(
-            workflow.Facts(
-                kind=enrollment.kind,
-                state=enrollment.state,
-                payer=enrollment.payer,
-                amount_paid=enrollment.amount_paid,
-                premium_due=enrollment.premium_due,
-            ),
-            to,
-            reason=reason,
-        )
+        workflow.check_transition(_facts(enrollment), to, reason=reason)
     by_state = defaultdict(list)
     for enrollment in enrollments:
         by_state[enrollment.state].append(enrollment.pk)
