@@ -63,6 +63,11 @@ def sync_roles(apps) -> None:
         )
 
 
+def sync_roles_migration(apps, schema_editor) -> None:
+    """For `migrations.RunPython` in every migration that adds models."""
+    sync_roles(apps)
+
+
 def _grants(app: str, pattern: str, permission) -> bool:
     if permission.content_type.app_label != app:
         return False

@@ -1,5 +1,7 @@
+import functools
+
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -153,6 +155,14 @@ class StudentAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+def _route(site, pattern: str, view, permission: str, name: str, **extra):
+    """An extra admin page: the admin's login check, then one enrollment permission."""
+    guarded = permission_required(f"enrollment.{permission}", raise_exception=True)(
+        functools.partial(view, **extra)
+    )
+    return path(pattern, site.admin_view(guarded), name=f"enrollment_{name}")
+
+
 def _masked(fields):
     return ["masked_id_number" if field == "id_number" else field for field in fields]
 
@@ -194,25 +204,36 @@ class RosterImportAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         site = self.admin_site
-
-        def wrap(view, permission, **extra):
-            def guarded(request, **kwargs):
-                if not request.user.has_perm(f"enrollment.{permission}_rosterimport"):
-                    raise PermissionDenied
-                return view(request, **extra, **kwargs)
-
-            return site.admin_view(guarded)
-
-        def route(pattern, view, permission, name, **extra):
-            return path(pattern, wrap(view, permission, **extra), name=f"enrollment_{name}")
-
         return [
-            route("upload/", views.roster_upload, "add", "roster_upload", admin_site=site),
-            route(
-                "<int:pk>/progress/", views.roster_import_progress, "view", "rosterimport_progress"
+            _route(
+                site,
+                "upload/",
+                views.roster_upload,
+                "add_rosterimport",
+                "roster_upload",
+                admin_site=site,
             ),
-            route("<int:pk>/confirm/", views.roster_import_confirm, "add", "rosterimport_confirm"),
-            route("<int:pk>/errors/", views.roster_import_errors, "add", "rosterimport_errors"),
+            _route(
+                site,
+                "<int:pk>/progress/",
+                views.roster_import_progress,
+                "view_rosterimport",
+                "rosterimport_progress",
+            ),
+            _route(
+                site,
+                "<int:pk>/confirm/",
+                views.roster_import_confirm,
+                "add_rosterimport",
+                "rosterimport_confirm",
+            ),
+            _route(
+                site,
+                "<int:pk>/errors/",
+                views.roster_import_errors,
+                "add_rosterimport",
+                "rosterimport_errors",
+            ),
             *super().get_urls(),
         ]
 
@@ -316,25 +337,21 @@ class PaymentListAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         site = self.admin_site
-
-        def guarded(view, permission, **extra):
-            def run(request, **kwargs):
-                if not request.user.has_perm(permission):
-                    raise PermissionDenied
-                return view(request, **extra, **kwargs)
-
-            return site.admin_view(run)
-
         return [
-            path(
+            _route(
+                site,
                 "freeze/",
-                guarded(views.payment_list_freeze, "enrollment.add_paymentlist", admin_site=site),
-                name="enrollment_paymentlist_freeze",
+                views.payment_list_freeze,
+                "add_paymentlist",
+                "paymentlist_freeze",
+                admin_site=site,
             ),
-            path(
+            _route(
+                site,
                 "<int:pk>/download/",
-                guarded(views.payment_list_download, "enrollment.export_paymentlist"),
-                name="enrollment_paymentlist_download",
+                views.payment_list_download,
+                "export_paymentlist",
+                "paymentlist_download",
             ),
             *super().get_urls(),
         ]

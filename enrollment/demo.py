@@ -108,19 +108,12 @@ SPECIAL_LABELS = {
 }
 
 
-def _first_label(choices: dict[str, str]) -> dict[str, str]:
-    labels = {}
-    for label, code in choices.items():
-        labels.setdefault(code, label)
-    return labels
-
-
 def roster_workbook(students: list[Student], *, title: str) -> bytes:
     """The demo students as the registration office would send them: a title row, then
     the DESIGN.md §5 columns with Chinese values."""
     id_types = roster.ID_TYPE_LABELS
-    levels = _first_label(roster.EDUCATION_LEVELS)
-    modes = _first_label(roster.STUDY_MODES)
+    levels = roster.first_labels(roster.EDUCATION_LEVELS)
+    modes = roster.first_labels(roster.STUDY_MODES)
     columns = [
         *(roster.COLUMNS[name][0] for name in roster.REQUIRED_COLUMNS),
         "国籍/地区",

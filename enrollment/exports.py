@@ -8,6 +8,7 @@ import zipfile
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # Any fixed moment will do; the point is that it is not "now".
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -28,6 +29,8 @@ def xlsx(rows: list[list], *, sheet: str) -> bytes:
 
 
 def _cell(worksheet, value):
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)  # xlsx cannot hold control characters
     cell = WriteOnlyCell(worksheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"

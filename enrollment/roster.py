@@ -94,8 +94,18 @@ ID_TYPES = {
     "外国人永久居留身份证": "foreign_permanent_resident",
     "外国人永久居留证": "foreign_permanent_resident",
 }
-# The bureau's names, for files written back out (whatever the interface language).
-ID_TYPE_LABELS = {code: label for label, code in reversed(ID_TYPES.items())}
+
+
+def first_labels(choices: Mapping[str, str]) -> dict[str, str]:
+    """code -> the first name a choice map accepts for it: the bureau's own wording, for
+    files written back out (whatever the interface language)."""
+    labels: dict[str, str] = {}
+    for label, code in choices.items():
+        labels.setdefault(code, label)
+    return labels
+
+
+ID_TYPE_LABELS = first_labels(ID_TYPES)
 
 EDUCATION_LEVELS = {
     "本科": "undergraduate",

@@ -1,7 +1,6 @@
 import contextlib
 import gc
 import hashlib
-import io
 import logging
 import operator
 from collections import defaultdict
@@ -15,9 +14,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from policies import rules as policy_rules
 from policies.selectors import policy_year_rules
@@ -179,14 +175,12 @@ def roster_apply(
     total = len(plan.new) + len(plan.updated)
     done = 0
     now = timezone.now()
-    for start in range(0, len(plan.new), CHUNK):
-        chunk = plan.new[start : start + CHUNK]
+    for chunk in _chunks(plan.new):
         _insert_students(chunk, now=now)
         done += len(chunk)
         if progress:
             progress(done, total)
-    for start in range(0, len(plan.updated), CHUNK):
-        chunk = plan.updated[start : start + CHUNK]
+    for chunk in _chunks(plan.updated):
         fields = sorted({name for _, _, changes in chunk for name in changes})
         students = [Student(pk=pk, updated_at=now, **values) for pk, values, _ in chunk]
         Student.objects.bulk_update(students, [*fields, "updated_at"])
@@ -235,27 +229,17 @@ def _adapted(record: tuple, adapters) -> tuple:
 
 def roster_error_workbook(plan: roster.Plan) -> bytes:
     """The rejected rows as they were, with a reason column: fix and import again."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("错误行")
     header = [*plan.header.cells, "原行号", "错误原因", "错误代码"]
-    sheet.append([_text_cell(sheet, value) for value in header])
-    for row in plan.rejected_rows:
-        reasons = "；".join(f"「{e.column}」{e.message}" for e in row.errors)
-        codes = ",".join(e.code for e in row.errors)
-        sheet.append([_text_cell(sheet, value) for value in [*row.cells, row.row, reasons, codes]])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _text_cell(sheet, value):
-    """Cells keep their text: a value starting with = must not become a formula."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)  # xlsx cannot hold control characters
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
+    rows = [
+        [
+            *row.cells,
+            row.row,
+            "；".join(f"「{e.column}」{e.message}" for e in row.errors),
+            ",".join(e.code for e in row.errors),
+        ]
+        for row in plan.rejected_rows
+    ]
+    return exports.xlsx([header, *rows], sheet="错误行")
 
 
 # --- the import as a job (admin) -------------------------------------------------------------

@@ -3,11 +3,7 @@ sync_roles again."""
 
 from django.db import migrations
 
-from config.roles import sync_roles
-
-
-def create_roles(apps, schema_editor):
-    sync_roles(apps)
+from config.roles import sync_roles_migration
 
 
 def delete_roles(apps, schema_editor):
@@ -24,4 +20,4 @@ class Migration(migrations.Migration):
         ("policies", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_roles, delete_roles)]
+    operations = [migrations.RunPython(sync_roles_migration, delete_roles)]

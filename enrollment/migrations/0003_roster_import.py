@@ -4,12 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def grant_roles(apps, schema_editor):
-    """Student affairs import rosters: extend the roles to the new model."""
-    from config.roles import sync_roles
-
-    sync_roles(apps)
+from config.roles import sync_roles_migration
 
 
 class Migration(migrations.Migration):
@@ -108,5 +103,5 @@ class Migration(migrations.Migration):
                 "ordering": ["-uploaded_at"],
             },
         ),
-        migrations.RunPython(grant_roles, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles_migration, migrations.RunPython.noop),
     ]

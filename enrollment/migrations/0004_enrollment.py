@@ -4,11 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def grant_roles(apps, schema_editor):
-    from config.roles import sync_roles
-
-    sync_roles(apps)
+from config.roles import sync_roles_migration
 
 
 class Migration(migrations.Migration):
@@ -211,5 +207,5 @@ class Migration(migrations.Migration):
                 name="enrollment_money_not_negative",
             ),
         ),
-        migrations.RunPython(grant_roles, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles_migration, migrations.RunPython.noop),
     ]
