@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from enrollment import roster, services, spreadsheets
 from enrollment.models import RosterImport, Student
 from enrollment.rules import EligibilityFacts, eligibility
+from enrollment.services.roster_import import _roster_import_create
 from enrollment.tests.files import HEADER, resident_id, row, students, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,7 @@ def test_the_import_rechecks_against_the_roster_as_it_is_now(tmp_path, settings)
     settings.MEDIA_ROOT = tmp_path
     user = User.objects.create_user(username="u", password="x")
     path = xlsx(tmp_path / "r.xlsx", students(3))
-    roster_import = services._roster_import_create(
+    roster_import = _roster_import_create(
         content=path.read_bytes(), name="r.xlsx", user=user
     )
     services.roster_import_run_check(import_id=roster_import.pk)
@@ -181,7 +182,7 @@ def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(tmp_pat
     settings.MEDIA_ROOT = tmp_path
     user = User.objects.create_user(username="u", password="x")
     path = xlsx(tmp_path / "r.xlsx", students(2))
-    roster_import = services._roster_import_create(
+    roster_import = _roster_import_create(
         content=path.read_bytes(), name="r.xlsx", user=user
     )
     roster_import.file.storage.delete(roster_import.file.name)  # the kept file went missing

@@ -1,37 +1,26 @@
+"""The roster import: a dry run, then the import, as a job the admin can follow."""
+
 import contextlib
 import gc
 import hashlib
 import logging
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, Max
 from django.utils import timezone
 
-from policies import rules as policy_rules
-from policies.selectors import policy_year_rules
-
-from . import exports, roster, rules, spreadsheets, workflow
-from .models import (
-    Enrollment,
-    EnrollmentEvent,
-    PaymentList,
-    PaymentListEntry,
-    PersonalDataAccess,
+from .. import exports, roster, rules, spreadsheets
+from ..models import (
     RosterImport,
     Student,
 )
+from .common import CHUNK, Progress, chunks
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[int, int], None]
-CHUNK = 2000
 PREVIEW_ROWS = 100
 STORED_ERRORS = 1000
 STUDENT_MAX_LENGTHS = {
@@ -43,14 +32,6 @@ STUDENT_MAX_LENGTHS = {
 
 class RosterImportError(Exception):
     """The import was refused as a whole; nothing was written."""
-
-
-def personal_data_access_record(
-    *, user, action: str, student_id: int | str | None = None, detail: str = ""
-) -> PersonalDataAccess:
-    return PersonalDataAccess.objects.create(
-        user=user, action=action, student_id=student_id, detail=detail[:255]
-    )
 
 
 def student_derive_from_id(student: Student) -> None:
@@ -124,7 +105,7 @@ def _existing_students(parsed: list[roster.ParsedRow]):
         {r.values["student_number"] for r in parsed if r.values.get("student_number")}
         - key_by_student_number.keys()
     )
-    for chunk in _chunks(unknown_numbers):
+    for chunk in chunks(unknown_numbers):
         owners = Student.objects.filter(student_number__in=chunk).values_list(
             "student_number", "id_type", "id_number"
         )
@@ -137,7 +118,7 @@ def _students_with_ids(id_type: str, numbers: list[str], fields: tuple) -> Itera
     """Rows of `fields` for these ID numbers. On PostgreSQL one array parameter per query:
     an `IN (%s, …)` of thousands of placeholders costs more to build than to run."""
     if connection.vendor != "postgresql":
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers):
             matches = Student.objects.filter(id_type=id_type, id_number__in=chunk)
             yield from matches.values_list(*fields)
         return
@@ -148,17 +129,12 @@ def _students_with_ids(id_type: str, numbers: list[str], fields: tuple) -> Itera
     )
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
-        for chunk in _chunks(numbers, size=10 * CHUNK):
+        for chunk in chunks(numbers, size=10 * CHUNK):
             cursor.execute(
                 f"SELECT {columns} FROM {table} WHERE id_type = %s AND id_number = ANY(%s)",
                 [id_type, chunk],
             )
             yield from cursor.fetchall()
-
-
-def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 @transaction.atomic
@@ -175,12 +151,12 @@ def roster_apply(
     total = len(plan.new) + len(plan.updated)
     done = 0
     now = timezone.now()
-    for chunk in _chunks(plan.new):
+    for chunk in chunks(plan.new):
         _insert_students(chunk, now=now)
         done += len(chunk)
         if progress:
             progress(done, total)
-    for chunk in _chunks(plan.updated):
+    for chunk in chunks(plan.updated):
         fields = sorted({name for _, _, changes in chunk for name in changes})
         students = [Student(pk=pk, updated_at=now, **values) for pk, values, _ in chunk]
         Student.objects.bulk_update(students, [*fields, "updated_at"])
@@ -247,7 +223,7 @@ def roster_error_workbook(plan: roster.Plan) -> bytes:
 
 def roster_import_start(*, upload, user) -> RosterImport:
     """Keep the uploaded file and queue its dry run; the request returns at once."""
-    from . import tasks
+    from .. import tasks
 
     roster_import = _roster_import_create(content=upload.read(), name=upload.name, user=user)
     transaction.on_commit(lambda: _queue(tasks.roster_import_check, roster_import.pk))
@@ -337,7 +313,7 @@ def _failing_job(import_id: int):
 def roster_import_confirm(*, roster_import: RosterImport, valid_only: bool) -> bool:
     """Claim the checked import for writing; False when it was already claimed (a double
     click, a second tab): the database decides, so it is written once."""
-    from . import tasks
+    from .. import tasks
 
     claimed = RosterImport.objects.filter(
         pk=roster_import.pk, status=RosterImport.Status.CHECKED
@@ -420,253 +396,3 @@ def _plain(value):
     if value is None or isinstance(value, str | int | bool):
         return value
     return str(value)
-
-
-# --- enrollments -----------------------------------------------------------------------------
-
-
-class EnrollmentRefused(Exception):
-    pass
-
-
-def enrollment_create(
-    *, student: Student, policy_year, kind: str, today: date, by=None
-) -> Enrollment:
-    """A new enrollment priced from its policy year, in its kind's first state, with the
-    cover dates of the rule engine. Creating the same student × year twice is refused by
-    the database's unique constraint."""
-    if kind == workflow.FRESHMAN and today > policy_year.freshman_window_closes_on:
-        # shanghai guide Q4: 集中参保期开始后，不再补建立秋季入学新生当年的居保账户
-        raise EnrollmentRefused(
-            f"{policy_year} 的新生申报已于 {policy_year.freshman_window_closes_on:%Y-%m-%d} 截止"
-            "（下一年度集中参保期已开始），不能再为新生建立当年账户。"
-        )
-    if kind == workflow.FRESHMAN and (
-        student.registered_on is None or student.registered_on.year != policy_year.year
-    ):
-        raise EnrollmentRefused(
-            f"{student} 的报到注册时间不在 {policy_year.year} 年，不能按新生参保。"
-        )
-    pricing = workflow.price(
-        kind=kind,
-        category=student.subsidy_category,
-        premium=policy_year.premium,
-        freshman_premium_waived=policy_year.freshman_premium_waived,
-    )
-    cover = None
-    if kind == workflow.FRESHMAN:
-        cover = policy_rules.cover_for(
-            policy_year_rules(policy_year),
-            policy_rules.EnrollmentFacts(kind=kind, registered_on=student.registered_on),
-        )
-    elif kind == workflow.COLLECTIVE:
-        cover = policy_rules.cover_for(
-            policy_year_rules(policy_year), policy_rules.EnrollmentFacts(kind=kind)
-        )
-    with transaction.atomic():
-        enrollment = Enrollment.objects.create(
-            student=student,
-            policy_year=policy_year,
-            kind=kind,
-            state=pricing.initial_state,
-            payer=pricing.payer,
-            premium_due=pricing.premium_due,
-            cover_start=cover.start if cover else None,
-            cover_end=cover.end if cover else None,
-            waiting_months=cover.waiting_months if cover else 0,
-        )
-        EnrollmentEvent.objects.create(enrollment=enrollment, to_state=enrollment.state, by=by)
-    return enrollment
-
-
-def enrollment_transition(
-    *, enrollment: Enrollment, to: str, by=None, reason: str = "", amount_paid=None
-) -> Enrollment:
-    """Move one enrollment to `to` if workflow.check_transition allows it. The row is
-    locked first, so two clerks acting at once cannot both move it from the same state."""
-    with transaction.atomic():
-        current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        if to == workflow.PAID and not (amount_paid and amount_paid > 0):
-            raise workflow.TransitionRefused("记为已缴费须填写实缴金额。")
-        workflow.check_transition(_facts(current), to, reason=reason)
-        EnrollmentEvent.objects.create(
-            enrollment=current, from_state=current.state, to_state=to, reason=reason, by=by
-        )
-        current.state = to
-        current.reason = reason
-        if amount_paid is not None:
-            current.amount_paid = amount_paid
-        current.save(update_fields=["state", "reason", "amount_paid", "updated_at"])
-    return current
-
-
-def _facts(enrollment: Enrollment) -> workflow.Facts:
-    return workflow.Facts(
-        kind=enrollment.kind,
-        state=enrollment.state,
-        payer=enrollment.payer,
-        amount_paid=enrollment.amount_paid,
-        premium_due=enrollment.premium_due,
-    )
-
-
-def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
-    """批量确认: staff confirm for freshmen who cannot use the app. Returns how many moved
-    and, for the others, why not."""
-    moved, refused = 0, []
-    for enrollment in enrollments:
-        try:
-            enrollment_transition(enrollment=enrollment, to=workflow.PENDING_REVIEW, by=by)
-        except workflow.TransitionRefused as exc:
-            refused.append(f"{enrollment.student}：{exc}")
-        else:
-            moved += 1
-    return moved, refused
-
-
-# --- tax-bureau payment lists (缴费清单, DESIGN.md §5) -----------------------------------------
-
-PAYMENT_LIST_HEADER = [
-    "序号",
-    "姓名",
-    "证件类型",
-    "证件号码",
-    "学号",
-    "学院",
-    "缴费年度",
-    "险种",
-    "人员类别",
-    "应缴金额",
-    "备注",
-]
-SCHEME = "城乡居民基本医疗保险"
-PERSON_CATEGORY = "大学生"
-
-
-@dataclass(frozen=True)
-class PaymentListFile:
-    number: int | None
-    rows: int
-    total: Decimal
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
-
-
-def payment_list_open(*, year: int):
-    """Established enrollments of `year` whose premium the school collected and has not
-    remitted. Exempt (重残), opted-out, unpaid, government-paid and family mutual-aid
-    enrollments never qualify: they are not established-and-collected by the school."""
-    return (
-        Enrollment.objects.filter(
-            policy_year__year=year,
-            state=workflow.ESTABLISHED,
-            premium_due__gt=0,
-            amount_paid__gte=F("premium_due"),
-        )
-        .exclude(payer__in=[workflow.FAMILY_AID, workflow.GOVERNMENT])
-        .select_related("student")
-        .order_by("student__college", "student__student_number", "pk")
-    )
-
-
-def payment_list_export_open(*, year: int) -> PaymentListFile:
-    rows = [_payment_row(e, year) for e in payment_list_open(year=year)]
-    return _payment_list_file(None, rows)
-
-
-@transaction.atomic
-def payment_list_freeze(*, year: int, by=None) -> PaymentListFile:
-    """Freeze the open list as the next number: record its rows, mark its members
-    remitted (each move checked by the workflow) and keep the file's SHA-256."""
-    enrollments = list(payment_list_open(year=year).select_for_update(of=("self",)))
-    if not enrollments:
-        raise EnrollmentRefused(f"{year} 年度没有待汇缴的记录。")
-    rows = [_payment_row(e, year) for e in enrollments]
-    number = (PaymentList.objects.aggregate(last=Max("number"))["last"] or 0) + 1
-    exported = _payment_list_file(number, rows)
-    payment_list = PaymentList.objects.create(
-        number=number,
-        year=year,
-        rows=exported.rows,
-        total=exported.total,
-        sha256=exported.sha256,
-        frozen_by=by,
-    )
-    PaymentListEntry.objects.bulk_create(
-        PaymentListEntry(
-            payment_list=payment_list,
-            enrollment=enrollment,
-            position=position,
-            amount=enrollment.premium_due,
-            row=_json_row(row),
-        )
-        for position, (enrollment, row) in enumerate(zip(enrollments, rows, strict=True), 1)
-    )
-    _transition_many(enrollments, to=workflow.REMITTED, by=by, reason=f"缴费清单 #{number}")
-    return exported
-
-
-def payment_list_export_frozen(*, number: int) -> PaymentListFile:
-    """Frozen list `number` again, from the rows recorded when it was frozen."""
-    payment_list = PaymentList.objects.get(number=number)
-    rows = [
-        [*entry.row[:-2], Decimal(entry.row[-2]), entry.row[-1]]
-        for entry in payment_list.entries.order_by("position")
-    ]
-    exported = _payment_list_file(number, rows)
-    if exported.sha256 != payment_list.sha256:
-        raise EnrollmentRefused(f"缴费清单 #{number} 重新生成的文件与冻结时不一致。")
-    return exported
-
-
-def _payment_row(enrollment: Enrollment, year: int) -> list:
-    student = enrollment.student
-    note = "" if enrollment.payer == workflow.STUDENT else workflow.PAYER_LABELS[enrollment.payer]
-    return [
-        student.name,
-        roster.ID_TYPE_LABELS[student.id_type],
-        student.id_number,
-        student.student_number,
-        student.college,
-        str(year),
-        SCHEME,
-        PERSON_CATEGORY,
-        enrollment.premium_due,
-        note,
-    ]
-
-
-def _json_row(row: list) -> list:
-    return [str(value) for value in row]
-
-
-def _payment_list_file(number: int | None, rows: list[list]) -> PaymentListFile:
-    total = sum((row[-2] for row in rows), Decimal("0.00"))
-    body = [[position, *row] for position, row in enumerate(rows, 1)]
-    footer = ["合计", "", "", "", "", "", "", "", "", total, f"{len(rows)} 人"]
-    content = exports.xlsx([PAYMENT_LIST_HEADER, *body, footer], sheet="缴费清单")
-    return PaymentListFile(number=number, rows=len(rows), total=total, content=content)
-
-
-def _transition_many(enrollments: list[Enrollment], *, to: str, by, reason: str) -> None:
-    """The same move for many enrollments at once: each checked by the workflow, written
-    with one conditional UPDATE that must touch exactly those rows."""
-    for enrollment in enrollments:
-        workflow.check_transition(_facts(enrollment), to, reason=reason)
-    by_state = defaultdict(list)
-    for enrollment in enrollments:
-        by_state[enrollment.state].append(enrollment.pk)
-    for state, pks in by_state.items():
-        for chunk in _chunks(pks):
-            moved = Enrollment.objects.filter(pk__in=chunk, state=state).update(
-                state=to, reason=reason, updated_at=timezone.now()
-            )
-            if moved != len(chunk):
-                raise EnrollmentRefused("部分记录已被他人修改，请重试。")
-        EnrollmentEvent.objects.bulk_create(
-            EnrollmentEvent(enrollment_id=pk, from_state=state, to_state=to, reason=reason, by=by)
-            for pk in pks
-        )

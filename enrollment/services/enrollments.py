@@ -1,0 +1,138 @@
+"""Enrollments one by one or many at once; every state change checked by the workflow."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from policies import rules as policy_rules
+from policies.selectors import policy_year_rules
+
+from .. import workflow
+from ..models import (
+    Enrollment,
+    EnrollmentEvent,
+    Student,
+)
+from .common import chunks
+
+
+class EnrollmentRefused(Exception):
+    pass
+
+
+def enrollment_create(
+    *, student: Student, policy_year, kind: str, today: date, by=None
+) -> Enrollment:
+    """A new enrollment priced from its policy year, in its kind's first state, with the
+    cover dates of the rule engine. Creating the same student × year twice is refused by
+    the database's unique constraint."""
+    if kind == workflow.FRESHMAN and today > policy_year.freshman_window_closes_on:
+        # shanghai guide Q4: 集中参保期开始后，不再补建立秋季入学新生当年的居保账户
+        raise EnrollmentRefused(
+            f"{policy_year} 的新生申报已于 {policy_year.freshman_window_closes_on:%Y-%m-%d} 截止"
+            "（下一年度集中参保期已开始），不能再为新生建立当年账户。"
+        )
+    if kind == workflow.FRESHMAN and (
+        student.registered_on is None or student.registered_on.year != policy_year.year
+    ):
+        raise EnrollmentRefused(
+            f"{student} 的报到注册时间不在 {policy_year.year} 年，不能按新生参保。"
+        )
+    pricing = workflow.price(
+        kind=kind,
+        category=student.subsidy_category,
+        premium=policy_year.premium,
+        freshman_premium_waived=policy_year.freshman_premium_waived,
+    )
+    cover = None
+    if kind == workflow.FRESHMAN:
+        cover = policy_rules.cover_for(
+            policy_year_rules(policy_year),
+            policy_rules.EnrollmentFacts(kind=kind, registered_on=student.registered_on),
+        )
+    elif kind == workflow.COLLECTIVE:
+        cover = policy_rules.cover_for(
+            policy_year_rules(policy_year), policy_rules.EnrollmentFacts(kind=kind)
+        )
+    with transaction.atomic():
+        enrollment = Enrollment.objects.create(
+            student=student,
+            policy_year=policy_year,
+            kind=kind,
+            state=pricing.initial_state,
+            payer=pricing.payer,
+            premium_due=pricing.premium_due,
+            cover_start=cover.start if cover else None,
+            cover_end=cover.end if cover else None,
+            waiting_months=cover.waiting_months if cover else 0,
+        )
+        EnrollmentEvent.objects.create(enrollment=enrollment, to_state=enrollment.state, by=by)
+    return enrollment
+
+
+def enrollment_transition(
+    *, enrollment: Enrollment, to: str, by=None, reason: str = "", amount_paid=None
+) -> Enrollment:
+    """Move one enrollment to `to` if workflow.check_transition allows it. The row is
+    locked first, so two clerks acting at once cannot both move it from the same state."""
+    with transaction.atomic():
+        current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if to == workflow.PAID and not (amount_paid and amount_paid > 0):
+            raise workflow.TransitionRefused("记为已缴费须填写实缴金额。")
+        workflow.check_transition(facts_of(current), to, reason=reason)
+        EnrollmentEvent.objects.create(
+            enrollment=current, from_state=current.state, to_state=to, reason=reason, by=by
+        )
+        current.state = to
+        current.reason = reason
+        if amount_paid is not None:
+            current.amount_paid = amount_paid
+        current.save(update_fields=["state", "reason", "amount_paid", "updated_at"])
+    return current
+
+
+def facts_of(enrollment: Enrollment) -> workflow.Facts:
+    return workflow.Facts(
+        kind=enrollment.kind,
+        state=enrollment.state,
+        payer=enrollment.payer,
+        amount_paid=enrollment.amount_paid,
+        premium_due=enrollment.premium_due,
+    )
+
+
+def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
+    """批量确认: staff confirm for freshmen who cannot use the app. Returns how many moved
+    and, for the others, why not."""
+    moved, refused = 0, []
+    for enrollment in enrollments:
+        try:
+            enrollment_transition(enrollment=enrollment, to=workflow.PENDING_REVIEW, by=by)
+        except workflow.TransitionRefused as exc:
+            refused.append(f"{enrollment.student}：{exc}")
+        else:
+            moved += 1
+    return moved, refused
+
+
+def transition_many(enrollments: list[Enrollment], *, to: str, by, reason: str) -> None:
+    """The same move for many enrollments at once: each checked by the workflow, written
+    with one conditional UPDATE that must touch exactly those rows."""
+    for enrollment in enrollments:
+        workflow.check_transition(facts_of(enrollment), to, reason=reason)
+    by_state = defaultdict(list)
+    for enrollment in enrollments:
+        by_state[enrollment.state].append(enrollment.pk)
+    for state, pks in by_state.items():
+        for chunk in chunks(pks):
+            moved = Enrollment.objects.filter(pk__in=chunk, state=state).update(
+                state=to, reason=reason, updated_at=timezone.now()
+            )
+            if moved != len(chunk):
+                raise EnrollmentRefused("部分记录已被他人修改，请重试。")
+        EnrollmentEvent.objects.bulk_create(
+            EnrollmentEvent(enrollment_id=pk, from_state=state, to_state=to, reason=reason, by=by)
+            for pk in pks
+        )
