@@ -242,6 +242,14 @@ class Enrollment(models.Model):
     cover_end = models.DateField(_("cover end"), null=True, blank=True)
     waiting_months = models.PositiveSmallIntegerField(_("waiting months"), default=0)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
+    declaration_batch = models.ForeignKey(
+        "DeclarationBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+        verbose_name=_("declaration batch"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -347,3 +355,238 @@ class PaymentListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.payment_list_id}-{self.position}"
+
+
+class DeclarationBatch(models.Model):
+    """申报批次: eligible freshmen registered on a day (or range), declared to the bureau's
+    portal together. Once exported the batch is frozen: its members and its file stay as
+    they were uploaded (`content`, checked by `sha256`)."""
+
+    number = models.PositiveIntegerField(_("batch number"), unique=True)
+    policy_year = models.ForeignKey(
+        "policies.PolicyYear",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy year"),
+    )
+    registered_from = models.DateField(_("registered from"))
+    registered_to = models.DateField(_("registered to"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    content = models.BinaryField(_("file"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("declaration batch")
+        verbose_name_plural = _("declaration batches")
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(registered_from__lte=models.F("registered_to")),
+                name="declaration_batch_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"申报批次 #{self.number}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.exported_at is not None
+
+
+class OptOut(models.Model):
+    """主动放弃: a student's signed refusal to enroll for one policy year, with the scanned
+    《主动放弃参保承诺书》 (shanghai guide Q1, sjtu rules art. 23)."""
+
+    class Reason(models.TextChoices):
+        INSURED_ELSEWHERE = "insured_elsewhere", _("Insured elsewhere and keeping it")
+        OTHER = "other", _("Other")
+
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="opt_outs", verbose_name=_("student")
+    )
+    policy_year = models.ForeignKey(
+        "policies.PolicyYear",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy year"),
+    )
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    detail = models.CharField(_("details"), max_length=255, blank=True)
+    signed_on = models.DateField(_("signed on"))
+    commitment = models.FileField(
+        _("signed commitment (scan)"), upload_to="opt-out-commitments/%Y/", blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "policy_year"], name="opt_out_student_year_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.policy_year}"
+
+
+class CollectiveRun(models.Model):
+    """One run of the year-end collective enrollment (集中参保) for a policy year. The job
+    goes through the students in pk order, a chunk per transaction, and keeps its place
+    (`cursor`) and its counts in the same transaction, so a run whose worker was killed
+    is resumed where it stopped with exact counts. At most one run per year is running."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    policy_year = models.ForeignKey(
+        "policies.PolicyYear",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy year"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    chunk_size = models.PositiveIntegerField(_("chunk size"), default=2000)
+    cursor = models.PositiveBigIntegerField(_("last student done"), default=0)
+    progress_done = models.PositiveIntegerField(_("students done"), default=0)
+    progress_total = models.PositiveIntegerField(_("students in all"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("collective enrollment run")
+        verbose_name_plural = _("collective enrollment runs")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy_year"],
+                condition=models.Q(status="running"),
+                name="collective_run_one_running_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_year} 集中参保（{self.get_status_display()}）"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+
+class Payment(models.Model):
+    """A premium the school collected (代收), recorded by hand or from a payment file. The
+    receipt number is the business key: importing the same file again adds nothing."""
+
+    class Channel(models.TextChoices):
+        CASH = "cash", _("Cash")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        ONLINE = "online", _("Online payment")
+        CAMPUS_CARD = "campus_card", _("Campus card")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="payments", verbose_name=_("enrollment")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    receipt_number = models.CharField(_("receipt number"), max_length=64, unique=True)
+    mismatch = models.CharField(_("mismatch"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_number}（{self.amount}）"
+
+
+class Refund(models.Model):
+    """退费: money the school gives back to a student (shanghai guide Q18, DESIGN.md §4.4)."""
+
+    class Reason(models.TextChoices):
+        FAMILY_AID = "family_aid", _("Paid by family mutual aid")
+        ACCOUNT_FAILED = "account_failed", _("Account could not be established")
+        DUPLICATE = "duplicate", _("Paid twice")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("enrollment")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} · {self.amount}"

@@ -136,3 +136,55 @@ def eligibility(facts: EligibilityFacts) -> Eligibility:
         if applies:
             return Eligibility(eligible=False, code=code, message=INELIGIBILITY_REASONS[code])
     return ELIGIBLE
+
+
+# --- the year-end collective enrollment (DESIGN.md §1.3, §4.2) ---------------------------------
+
+SKIP_LABELS = {
+    **INELIGIBILITY_LABELS,
+    "opted_out": "已签署放弃参保承诺",
+    "graduated": "目标年度前已毕业",
+    "not_yet_registered": "目标年度尚未入学",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the collective run knows of one student for one target year."""
+
+    facts: EligibilityFacts
+    graduation_date: date | None = None
+    opted_out: bool = False
+
+
+def collective_skip(candidate: Candidate, *, year: int) -> str:
+    """Why a student is not enrolled in the collective run for `year`, as a SKIP_LABELS
+    code, or "" to enroll. Graduates are covered to 31 Dec of their graduation year, so
+    only those who graduated before `year` are left out (sjtu rules art. 23)."""
+    facts = candidate.facts
+    if candidate.opted_out:
+        return "opted_out"
+    if facts.school_status == "graduated" or (
+        candidate.graduation_date is not None and candidate.graduation_date.year < year
+    ):
+        return "graduated"
+    if facts.registered_on is not None and facts.registered_on.year > year:
+        return "not_yet_registered"
+    return eligibility(facts).code
+
+
+def gap_years(
+    *,
+    year: int,
+    entry_year: int,
+    covered_years: set[int],
+    recorded_years: set[int],
+    counted_from: int,
+) -> int:
+    """Scheme years before `year`, at school, without cover. Gaps count only from
+    `counted_from` (2025: shanghai guide Q5, 国办发〔2024〕38号), and only in years the
+    portal holds enrollments for: a year before the office used it is unknown, not a gap."""
+    first = max(counted_from, entry_year)
+    return sum(
+        1 for past in range(first, year) if past in recorded_years and past not in covered_years
+    )

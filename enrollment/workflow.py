@@ -132,3 +132,9 @@ def price(*, kind: str, category: str, premium: Decimal, freshman_premium_waived
         return Pricing(Decimal("0.00"), STUDENT, INITIAL[kind])
     payer = {"low_income_family": GOVERNMENT, "hardship": SCHOOL_FUND}.get(category, STUDENT)
     return Pricing(premium, payer, INITIAL[kind])
+
+
+def was_covered(state: str, payer: str) -> bool:
+    """Whether a past year's enrollment gave cover, for counting gap years. A refunded
+    family mutual-aid premium was refunded because the account was established."""
+    return state in (ESTABLISHED, REMITTED, EXEMPT) or (state == REFUNDED and payer == FAMILY_AID)

@@ -1,19 +1,45 @@
 """The enrollment app's use cases, one module per part of the office's year. Callers
 import them from here: `services.enrollment_create(...)`."""
 
+from .collective import (
+    RunStart,
+    collective_run_execute,
+    collective_run_start,
+    collective_run_totals,
+)
 from .common import personal_data_access_record
+from .declarations import (
+    bureau_results_apply,
+    bureau_results_check,
+    declaration_batch_create,
+    declaration_batch_export,
+    pending_confirmations,
+    pending_counts,
+    pending_list_xlsx,
+)
 from .enrollments import (
     EnrollmentRefused,
     enrollment_create,
     enrollment_transition,
     enrollments_confirm,
 )
+from .opt_outs import commitment_problem, opt_out_record, students_to_chase
 from .payment_lists import (
     PAYMENT_LIST_HEADER,
     payment_list_export_frozen,
     payment_list_export_open,
     payment_list_freeze,
     payment_list_open,
+)
+from .payments import (
+    enrollment_choose_family_aid,
+    payment_record,
+    payments_import_apply,
+    payments_import_check,
+    reconciliation,
+    refund_list_xlsx,
+    refunds_due,
+    refunds_issue,
 )
 from .roster_import import (
     RosterImportError,
@@ -27,26 +53,3 @@ from .roster_import import (
     roster_import_start,
     student_derive_from_id,
 )
-
-__all__ = [
-    "PAYMENT_LIST_HEADER",
-    "EnrollmentRefused",
-    "RosterImportError",
-    "enrollment_create",
-    "enrollment_transition",
-    "enrollments_confirm",
-    "payment_list_export_frozen",
-    "payment_list_export_open",
-    "payment_list_freeze",
-    "payment_list_open",
-    "personal_data_access_record",
-    "roster_apply",
-    "roster_check",
-    "roster_error_workbook",
-    "roster_import_confirm",
-    "roster_import_file",
-    "roster_import_run_check",
-    "roster_import_run_commit",
-    "roster_import_start",
-    "student_derive_from_id",
-]

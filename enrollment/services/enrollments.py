@@ -15,6 +15,7 @@ from ..models import (
     EnrollmentEvent,
     Student,
 )
+from ..selectors import student_eligibility
 from .common import chunks
 
 
@@ -25,9 +26,9 @@ class EnrollmentRefused(Exception):
 def enrollment_create(
     *, student: Student, policy_year, kind: str, today: date, by=None
 ) -> Enrollment:
-    """A new enrollment priced from its policy year, in its kind's first state, with the
-    cover dates of the rule engine. Creating the same student × year twice is refused by
-    the database's unique constraint."""
+    """A new enrollment for an eligible student, priced from its policy year, in its kind's
+    first state, with the cover dates of the rule engine. Creating the same student × year
+    twice is refused by the database's unique constraint."""
     if kind == workflow.FRESHMAN and today > policy_year.freshman_window_closes_on:
         # shanghai guide Q4: 集中参保期开始后，不再补建立秋季入学新生当年的居保账户
         raise EnrollmentRefused(
@@ -40,36 +41,60 @@ def enrollment_create(
         raise EnrollmentRefused(
             f"{student} 的报到注册时间不在 {policy_year.year} 年，不能按新生参保。"
         )
+    status = student_eligibility(student)
+    if not status.eligible:
+        raise EnrollmentRefused(f"{student} 不符合参保条件：{status.message}")
+    enrollment = enrollment_build(
+        student_id=student.pk,
+        category=student.subsidy_category,
+        registered_on=student.registered_on,
+        policy_year=policy_year,
+        rules=policy_year_rules(policy_year),
+        kind=kind,
+    )
+    with transaction.atomic():
+        enrollment.save()
+        EnrollmentEvent.objects.create(enrollment=enrollment, to_state=enrollment.state, by=by)
+    return enrollment
+
+
+def enrollment_build(
+    *,
+    student_id: int,
+    category: str,
+    registered_on: date | None,
+    policy_year,
+    rules: policy_rules.PolicyYearRules,
+    kind: str,
+    gap_years: int = 0,
+) -> Enrollment:
+    """An unsaved enrollment: premium and payer from workflow.price, cover dates and
+    waiting months from the rule engine (a late enrollment gets them once paid)."""
     pricing = workflow.price(
         kind=kind,
-        category=student.subsidy_category,
+        category=category,
         premium=policy_year.premium,
         freshman_premium_waived=policy_year.freshman_premium_waived,
     )
     cover = None
-    if kind == workflow.FRESHMAN:
+    if kind in (workflow.FRESHMAN, workflow.COLLECTIVE):
         cover = policy_rules.cover_for(
-            policy_year_rules(policy_year),
-            policy_rules.EnrollmentFacts(kind=kind, registered_on=student.registered_on),
+            rules,
+            policy_rules.EnrollmentFacts(
+                kind=kind, registered_on=registered_on, gap_years=gap_years
+            ),
         )
-    elif kind == workflow.COLLECTIVE:
-        cover = policy_rules.cover_for(
-            policy_year_rules(policy_year), policy_rules.EnrollmentFacts(kind=kind)
-        )
-    with transaction.atomic():
-        enrollment = Enrollment.objects.create(
-            student=student,
-            policy_year=policy_year,
-            kind=kind,
-            state=pricing.initial_state,
-            payer=pricing.payer,
-            premium_due=pricing.premium_due,
-            cover_start=cover.start if cover else None,
-            cover_end=cover.end if cover else None,
-            waiting_months=cover.waiting_months if cover else 0,
-        )
-        EnrollmentEvent.objects.create(enrollment=enrollment, to_state=enrollment.state, by=by)
-    return enrollment
+    return Enrollment(
+        student_id=student_id,
+        policy_year=policy_year,
+        kind=kind,
+        state=pricing.initial_state,
+        payer=pricing.payer,
+        premium_due=pricing.premium_due,
+        cover_start=cover.start if cover else None,
+        cover_end=cover.end if cover else None,
+        waiting_months=cover.waiting_months if cover else 0,
+    )
 
 
 def enrollment_transition(

@@ -25,6 +25,11 @@ def enrollments():
     """Eight 2026 collective enrollments in the states that matter for the list."""
     students = demo.demo_students(entry_year=2026, count=8)
     for index, student in enumerate(students):
+        # demo students 3 (part-time) and 7 (passport) are not eligible: made eligible here
+        student.study_mode = "full_time"
+        student.id_type, student.id_number = "resident_id", demo.resident_id(
+            "310104", date(2007, 1, 1), index + 1
+        )
         student.subsidy_category = "severe_disability" if index == 5 else "standard"
         if index == 6:
             student.subsidy_category = "low_income_family"

@@ -99,9 +99,7 @@ def test_the_import_rechecks_against_the_roster_as_it_is_now(tmp_path, settings)
     settings.MEDIA_ROOT = tmp_path
     user = User.objects.create_user(username="u", password="x")
     path = xlsx(tmp_path / "r.xlsx", students(3))
-    roster_import = _roster_import_create(
-        content=path.read_bytes(), name="r.xlsx", user=user
-    )
+    roster_import = _roster_import_create(content=path.read_bytes(), name="r.xlsx", user=user)
     services.roster_import_run_check(import_id=roster_import.pk)
     RosterImport.objects.filter(pk=roster_import.pk).update(status="importing")
     # someone else imports one of the same students in between
@@ -182,9 +180,7 @@ def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(tmp_pat
     settings.MEDIA_ROOT = tmp_path
     user = User.objects.create_user(username="u", password="x")
     path = xlsx(tmp_path / "r.xlsx", students(2))
-    roster_import = _roster_import_create(
-        content=path.read_bytes(), name="r.xlsx", user=user
-    )
+    roster_import = _roster_import_create(content=path.read_bytes(), name="r.xlsx", user=user)
     roster_import.file.storage.delete(roster_import.file.name)  # the kept file went missing
 
     services.roster_import_run_check(import_id=roster_import.pk)

@@ -1,0 +1,96 @@
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from enrollment import services
+from enrollment.models import CollectiveRun
+from policies.models import PolicyYear
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class Command(BaseCommand):
+    help = (
+        "为目标年度运行集中参保：为每位符合条件、该年度在校的学生建立参保记录（可重复运行，"
+        "不会重复建立），跳过已放弃和不符合条件的学生并说明原因。同一年度同时只运行一个任务；"
+        "任务中断后再次运行会从中断处继续。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True, help="参保年度，例如 2026")
+        parser.add_argument("--region", help="统筹地区代码（该年度有多个地区时必填）")
+        parser.add_argument(
+            "--no-wait", action="store_true", help="只启动任务，不等待完成（需要 Celery worker）"
+        )
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出运行报告")
+
+    def handle(self, *args, year, region, no_wait, json: bool, **options):
+        policy_year = _policy_year(year, region)
+        start = services.collective_run_start(policy_year=policy_year)
+        run = start.run
+        if start.action == "running":
+            self.stderr.write(
+                f"{policy_year} 的集中参保任务 #{run.pk} 正在运行"
+                f"（{run.progress_done}/{run.progress_total}），不重复启动。"
+            )
+        elif start.action == "resumed":
+            self.stderr.write(
+                f"任务 #{run.pk} 的 worker 已中断，从第 {run.progress_done} 人处继续。"
+            )
+        if no_wait:
+            self.stdout.write(f"集中参保任务 #{run.pk} 已在运行。")
+            return
+        run = self._wait(run)
+        totals = services.collective_run_totals(run)
+        if json:
+            self.stdout.write(_dumps(run, totals))
+        else:
+            self.stdout.write(
+                f"集中参保任务 #{run.pk}（{policy_year}）：{run.get_status_display()}。"
+                f"新建 {totals['created']} 条，已有 {totals['existing']} 条，"
+                f"跳过 {totals['skipped']} 人。"
+            )
+        if run.status == CollectiveRun.Status.FAILED:
+            raise CommandError(run.error, returncode=EXIT_FAILED)
+
+    def _wait(self, run: CollectiveRun) -> CollectiveRun:
+        shown = -1
+        while True:
+            run.refresh_from_db()
+            if not run.is_running:
+                return run
+            if run.progress_done != shown:
+                shown = run.progress_done
+                self.stderr.write(f"进度 {run.progress_done}/{run.progress_total}")
+            time.sleep(1)
+
+
+def _policy_year(year: int, region: str | None) -> PolicyYear:
+    candidates = PolicyYear.objects.filter(year=year).select_related("region")
+    if region:
+        candidates = candidates.filter(region__code=region)
+    found = list(candidates)
+    if not found:
+        raise CommandError(f"没有 {year} 年度的医保年度数据。", returncode=EXIT_BAD_INPUT)
+    if len(found) > 1:
+        codes = "、".join(p.region.code for p in found)
+        raise CommandError(
+            f"{year} 年度有多个统筹地区（{codes}），请用 --region 指定。", returncode=EXIT_BAD_INPUT
+        )
+    return found[0]
+
+
+def _dumps(run: CollectiveRun, totals) -> str:
+    return json.dumps(
+        {
+            "run": run.pk,
+            "status": run.status,
+            "created": totals["created"],
+            "existing": totals["existing"],
+            "skipped": totals["skipped"],
+            "report": run.report,
+        },
+        ensure_ascii=False,
+    )

@@ -1,0 +1,268 @@
+"""The year-end collective enrollment (集中参保, DESIGN.md §1.3, §6) as one resumable job.
+
+The job takes the students in pk order, one chunk per transaction. Each chunk locks the
+run's row, reads its cursor, writes the chunk's enrollments and moves the cursor and the
+report in the same transaction. So a killed worker loses at most an uncommitted chunk,
+two workers on one run take turns instead of doubling up, and the counts stay exact."""
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from policies.selectors import policy_year_rules
+
+from .. import rules, workflow
+from ..models import CollectiveRun, Enrollment, EnrollmentEvent, OptOut, Student
+from ..selectors import ELIGIBILITY_FIELDS
+from .common import CHUNK
+from .enrollments import enrollment_build
+
+logger = logging.getLogger(__name__)
+# A running run that has shown no progress for this long lost its worker. A chunk takes
+# about a second; the margin covers a database that is slow for a while.
+STALE_AFTER = timedelta(minutes=5)
+STUDENT_FIELDS = ("pk", "student_number", "name", "college", "subsidy_category", "graduation_date")
+
+
+@dataclass(frozen=True)
+class RunStart:
+    run: CollectiveRun
+    # "started", "resumed" (its worker was lost) or "running" (already under way)
+    action: str
+
+
+def collective_run_start(
+    *, policy_year, by=None, chunk_size: int = CHUNK, stale_after: timedelta = STALE_AFTER
+) -> RunStart:
+    """Start the collective run for `policy_year`, or show the one under way. Only one
+    runs per year (a partial unique constraint); a run whose worker stopped reporting is
+    resumed from its cursor."""
+    now = timezone.now()
+    running = CollectiveRun.objects.filter(
+        policy_year=policy_year, status=CollectiveRun.Status.RUNNING
+    ).first()
+    if running:
+        # claim the stale run by moving its heartbeat: of two starts, one resumes it
+        claimed = CollectiveRun.objects.filter(
+            pk=running.pk,
+            status=CollectiveRun.Status.RUNNING,
+            heartbeat_at=running.heartbeat_at,
+            heartbeat_at__lt=now - stale_after,
+        ).update(heartbeat_at=now)
+        if claimed:
+            _queue(running.pk)
+            return RunStart(running, "resumed")
+        return RunStart(running, "running")
+    try:
+        with transaction.atomic():
+            run = CollectiveRun.objects.create(
+                policy_year=policy_year,
+                started_by=by,
+                chunk_size=chunk_size,
+                heartbeat_at=now,
+                progress_total=Student.objects.count(),
+                report=_empty_report(),
+            )
+    except IntegrityError:
+        running = CollectiveRun.objects.get(
+            policy_year=policy_year, status=CollectiveRun.Status.RUNNING
+        )
+        return RunStart(running, "running")
+    _queue(run.pk)
+    return RunStart(run, "started")
+
+
+def _queue(run_id: int) -> None:
+    from .. import tasks
+
+    transaction.on_commit(lambda: tasks.collective_run.delay(run_id=run_id))
+
+
+def collective_run_execute(*, run_id: int) -> None:
+    """The job's body: chunk after chunk until the cursor has passed every student."""
+    run = CollectiveRun.objects.select_related("policy_year__region").get(pk=run_id)
+    if not run.is_running:
+        return
+    context = _Context.of(run)
+    try:
+        while _run_chunk(run_id, context):
+            pass
+    except Exception as exc:
+        logger.exception("collective run %s failed", run_id)
+        CollectiveRun.objects.filter(pk=run_id, status=CollectiveRun.Status.RUNNING).update(
+            status=CollectiveRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=(
+                f"运行中断（{type(exc).__name__}: {exc}）。已完成的部分已保存，"
+                "重新启动会从头核对并补齐未完成的学生，不会重复建立记录。"
+            ),
+        )
+        raise
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every chunk of a run shares: the policy year, its rules snapshot, and the
+    years of the same region the portal holds enrollments for (gap years count only there)."""
+
+    policy_year: object
+    rules: object
+    recorded_years: frozenset
+
+    @classmethod
+    def of(cls, run: CollectiveRun) -> "_Context":
+        policy_year = run.policy_year
+        recorded = Enrollment.objects.filter(
+            policy_year__region=policy_year.region_id, policy_year__year__lt=policy_year.year
+        ).values_list("policy_year__year", flat=True)
+        return cls(policy_year, policy_year_rules(policy_year), frozenset(recorded.distinct()))
+
+
+def _run_chunk(run_id: int, context: _Context) -> bool:
+    """One chunk in one transaction; False once the run is over (or no longer running)."""
+    policy_year = context.policy_year
+    with transaction.atomic():
+        run = CollectiveRun.objects.select_for_update().get(pk=run_id)
+        if not run.is_running:
+            return False
+        students = list(
+            Student.objects.filter(pk__gt=run.cursor)
+            .order_by("pk")
+            .values(*STUDENT_FIELDS, *ELIGIBILITY_FIELDS)[: run.chunk_size]
+        )
+        if not students:
+            run.status = CollectiveRun.Status.DONE
+            run.finished_at = run.heartbeat_at = timezone.now()
+            run.save(update_fields=["status", "finished_at", "heartbeat_at"])
+            return False
+        pks = [student["pk"] for student in students]
+        enrolled = set(
+            Enrollment.objects.filter(policy_year=policy_year, student_id__in=pks).values_list(
+                "student_id", flat=True
+            )
+        )
+        opted_out = set(
+            OptOut.objects.filter(policy_year=policy_year, student_id__in=pks).values_list(
+                "student_id", flat=True
+            )
+        )
+        covered = _covered_years(pks, policy_year)
+        report = run.report or _empty_report()
+        created = []
+        for student in students:
+            college = report["by_college"].setdefault(student["college"], {})
+            if student["pk"] in enrolled:
+                _bump(college, "existing")
+                report["existing"] += 1
+                continue
+            facts = rules.EligibilityFacts(**{name: student[name] for name in ELIGIBILITY_FIELDS})
+            skip = rules.collective_skip(
+                rules.Candidate(
+                    facts=facts,
+                    graduation_date=student["graduation_date"],
+                    opted_out=student["pk"] in opted_out,
+                ),
+                year=policy_year.year,
+            )
+            if skip:
+                _bump(college, "skipped")
+                _bump(report["skipped"], skip)
+                report["exceptions"].append(
+                    {
+                        "student_number": student["student_number"],
+                        "name": student["name"],
+                        "college": student["college"],
+                        "code": skip,
+                        "reason": rules.SKIP_LABELS[skip],
+                    }
+                )
+                continue
+            gaps = rules.gap_years(
+                year=policy_year.year,
+                entry_year=student["registered_on"].year,
+                covered_years=covered.get(student["pk"], set()),
+                recorded_years=context.recorded_years,
+                counted_from=context.rules.gaps_counted_from_year,
+            )
+            enrollment = enrollment_build(
+                student_id=student["pk"],
+                category=student["subsidy_category"],
+                registered_on=student["registered_on"],
+                policy_year=policy_year,
+                rules=context.rules,
+                kind=workflow.COLLECTIVE,
+                gap_years=gaps,
+            )
+            created.append(enrollment)
+            _bump(college, enrollment.state)
+            _bump(report["created"], enrollment.state)
+            if enrollment.waiting_months:
+                report["with_waiting"] += 1
+        Enrollment.objects.bulk_create(created)
+        EnrollmentEvent.objects.bulk_create(
+            EnrollmentEvent(
+                enrollment_id=enrollment.pk,
+                to_state=enrollment.state,
+                reason=f"集中参保 #{run_id}",
+                by_id=run.started_by_id,
+            )
+            for enrollment in created
+        )
+        run.cursor = pks[-1]
+        run.progress_done += len(students)
+        run.progress_total = max(run.progress_total, run.progress_done)
+        run.heartbeat_at = timezone.now()
+        run.report = report
+        run.save(
+            update_fields=["cursor", "progress_done", "progress_total", "heartbeat_at", "report"]
+        )
+    return True
+
+
+def _covered_years(pks: list[int], policy_year) -> dict[int, set[int]]:
+    """Per student, the earlier years of the region with cover: an established account, or
+    an opt-out because the student stayed insured elsewhere (still continuous cover)."""
+    covered = defaultdict(set)
+    earlier = {
+        "policy_year__region": policy_year.region_id,
+        "policy_year__year__lt": policy_year.year,
+    }
+    for student_id, year, state, payer in Enrollment.objects.filter(
+        student_id__in=pks, **earlier
+    ).values_list("student_id", "policy_year__year", "state", "payer"):
+        if workflow.was_covered(state, payer):
+            covered[student_id].add(year)
+    for student_id, year in OptOut.objects.filter(
+        student_id__in=pks, reason=OptOut.Reason.INSURED_ELSEWHERE, **earlier
+    ).values_list("student_id", "policy_year__year"):
+        covered[student_id].add(year)
+    return covered
+
+
+def _empty_report() -> dict:
+    return {
+        "created": {},
+        "existing": 0,
+        "skipped": {},
+        "with_waiting": 0,
+        "by_college": {},
+        "exceptions": [],
+    }
+
+
+def _bump(counts: dict, key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
+
+
+def collective_run_totals(run: CollectiveRun) -> Counter:
+    """Created, existing and skipped students of a run, for messages and the command."""
+    report = run.report or _empty_report()
+    return Counter(
+        created=sum(report["created"].values()),
+        existing=report["existing"],
+        skipped=sum(report["skipped"].values()),
+    )

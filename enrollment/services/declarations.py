@@ -1,0 +1,265 @@
+"""Freshman declarations (DESIGN.md §1.1): batches for the bureau's portal, the pending
+lists per college, and the bureau's results coming back."""
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from policies.selectors import policy_year_rules
+
+from .. import exports, incoming, roster, rules, spreadsheets, workflow
+from ..models import DeclarationBatch, Enrollment, EnrollmentEvent, Student
+from ..selectors import eligible_students
+from .enrollments import EnrollmentRefused, enrollment_build, enrollment_transition
+
+DECLARATION_HEADER = [
+    "姓名",
+    "证件类型",
+    "证件号码",
+    "院校名称",
+    "学院名称",
+    "专业名称",
+    "学号",
+    "报到注册时间",
+]
+PENDING_HEADER = ["学院", "专业", "学号", "姓名", "手机号", "报到注册时间", "状态"]
+
+
+# --- declaration batches -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def declaration_batch_create(
+    *, policy_year, registered_from: date, registered_to: date, today: date, by=None
+) -> DeclarationBatch:
+    """The eligible freshmen registered in the range and not declared yet, grouped as the
+    next batch. Their freshman enrollments are created first where missing; severe
+    disability is never declared (the bureau creates those accounts, DESIGN.md §4.4)."""
+    if registered_from > registered_to:
+        raise EnrollmentRefused("开始日期晚于结束日期。")
+    if today > policy_year.freshman_window_closes_on:
+        raise EnrollmentRefused(
+            f"{policy_year} 的新生申报已于 {policy_year.freshman_window_closes_on:%Y-%m-%d} 截止。"
+        )
+    students = Student.objects.filter(
+        registered_on__range=(registered_from, registered_to),
+        registered_on__year=policy_year.year,
+    ).exclude(enrollments__policy_year=policy_year)
+    year_rules = policy_year_rules(policy_year)
+    created = [
+        enrollment_build(
+            student_id=student.pk,
+            category=student.subsidy_category,
+            registered_on=student.registered_on,
+            policy_year=policy_year,
+            rules=year_rules,
+            kind=workflow.FRESHMAN,
+        )
+        for student in eligible_students(students)
+    ]
+    Enrollment.objects.bulk_create(created)
+    EnrollmentEvent.objects.bulk_create(
+        EnrollmentEvent(enrollment_id=enrollment.pk, to_state=enrollment.state, by=by)
+        for enrollment in created
+    )
+    members = Enrollment.objects.filter(
+        policy_year=policy_year,
+        kind=workflow.FRESHMAN,
+        declaration_batch__isnull=True,
+        student__registered_on__range=(registered_from, registered_to),
+    ).exclude(state__in=[workflow.EXEMPT, workflow.OPTED_OUT])
+    number = (DeclarationBatch.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+    batch = DeclarationBatch.objects.create(
+        number=number,
+        policy_year=policy_year,
+        registered_from=registered_from,
+        registered_to=registered_to,
+        created_by=by,
+    )
+    batch.rows = members.update(declaration_batch=batch)
+    if not batch.rows:
+        raise EnrollmentRefused(
+            f"{registered_from:%Y-%m-%d} 至 {registered_to:%Y-%m-%d} 报到的新生中没有待申报的学生。"
+        )
+    batch.save(update_fields=["rows"])
+    return batch
+
+
+@transaction.atomic
+def declaration_batch_export(*, batch: DeclarationBatch, by=None) -> bytes:
+    """The upload file for the bureau's portal. The first export freezes the batch; later
+    ones return the same bytes."""
+    batch = DeclarationBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.is_frozen:
+        content = bytes(batch.content)
+        if hashlib.sha256(content).hexdigest() != batch.sha256:
+            raise EnrollmentRefused(f"{batch} 保存的文件与导出时不一致。")
+        return content
+    members = batch.enrollments.select_related("student").order_by(
+        "student__college", "student__student_number"
+    )
+    rows = [
+        [
+            student.name,
+            roster.ID_TYPE_LABELS[student.id_type],
+            student.id_number,
+            student.school,
+            student.college,
+            student.major,
+            student.student_number,
+            f"{student.registered_on:%Y-%m-%d}",
+        ]
+        for student in (enrollment.student for enrollment in members)
+    ]
+    content = exports.xlsx([DECLARATION_HEADER, *rows], sheet="申报名单")
+    batch.content = content
+    batch.sha256 = hashlib.sha256(content).hexdigest()
+    batch.rows = len(rows)
+    batch.exported_at = timezone.now()
+    batch.exported_by = by
+    batch.save(update_fields=["content", "sha256", "rows", "exported_at", "exported_by"])
+    return content
+
+
+# --- pending confirmations per college ---------------------------------------------------------
+
+
+def pending_confirmations(*, policy_year, college: str | None = None):
+    """Freshmen of the year who have not confirmed (未建账), for counsellors to chase."""
+    pending = Enrollment.objects.filter(
+        policy_year=policy_year, kind=workflow.FRESHMAN, state=workflow.NOT_ESTABLISHED
+    ).select_related("student")
+    if college:
+        pending = pending.filter(student__college=college)
+    return pending.order_by("student__college", "student__major", "student__student_number")
+
+
+def pending_counts(*, policy_year) -> list[tuple[str, int]]:
+    counts = Counter(
+        pending_confirmations(policy_year=policy_year).values_list("student__college", flat=True)
+    )
+    return sorted(counts.items())
+
+
+def pending_list_xlsx(*, policy_year, college: str | None = None) -> tuple[bytes, int]:
+    rows = [
+        [
+            s.college,
+            s.major,
+            s.student_number,
+            s.name,
+            s.phone,
+            f"{s.registered_on:%Y-%m-%d}" if s.registered_on else "",
+            workflow.LABELS[e.state],
+        ]
+        for e in pending_confirmations(policy_year=policy_year, college=college)
+        for s in [e.student]
+    ]
+    return exports.xlsx([PENDING_HEADER, *rows], sheet="待确认名单"), len(rows)
+
+
+# --- the bureau's results ----------------------------------------------------------------------
+
+
+@dataclass
+class ResultsPlan:
+    """A dry run of a results file: what would move, and what cannot be used and why."""
+
+    header_row: int = 0
+    rows: int = 0
+    moves: list[tuple[incoming.Result, int, str]] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[incoming.Problem] = field(default_factory=list)
+    applied: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "rows": self.rows,
+            "established": sum(1 for r, _, _ in self.moves if r.outcome == workflow.ESTABLISHED),
+            "failed": sum(1 for r, _, _ in self.moves if r.outcome == workflow.FAILED),
+            "unchanged": self.unchanged,
+            "problems": [problem.as_json() for problem in self.problems],
+            "applied": self.applied,
+        }
+
+
+def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsPlan:
+    """Match each row to the year's enrollment by ID number. Unknown numbers, numbers
+    given twice and moves the workflow refuses are problems; nothing is guessed."""
+    sheet = spreadsheets.read_sheet(path, name=name)
+    columns = incoming.find_columns(
+        sheet.head,
+        first_row=sheet.first_row,
+        labels=incoming.RESULT_LABELS,
+        required=incoming.RESULT_REQUIRED,
+    )
+    plan = ResultsPlan(header_row=columns.row)
+    results = []
+    for row, cells in spreadsheets.iter_data_rows(sheet, columns.index):
+        plan.rows += 1
+        parsed = incoming.parse_result(columns, row, cells)
+        if isinstance(parsed, incoming.Problem):
+            plan.problems.append(parsed)
+        else:
+            results.append(parsed)
+    seen = Counter(result.id_number for result in results)
+    enrollments = {
+        id_number: (pk, state, kind)
+        for pk, id_number, state, kind in Enrollment.objects.filter(
+            policy_year=policy_year, student__id_number__in=list(seen)
+        ).values_list("pk", "student__id_number", "state", "kind")
+    }
+    for result in results:
+        shown = _shown(result)
+        if seen[result.id_number] > 1:
+            plan.problems.append(
+                incoming.Problem(
+                    result.row, "证件号码", f"{shown} 在文件中出现多次，请核对后只保留一行。"
+                )
+            )
+            continue
+        found = enrollments.get(result.id_number)
+        if found is None:
+            plan.problems.append(
+                incoming.Problem(result.row, "证件号码", f"{shown} 在 {policy_year} 没有参保记录。")
+            )
+            continue
+        pk, state, kind = found
+        if state == result.outcome:
+            plan.unchanged += 1
+            continue
+        try:
+            workflow.check_transition(
+                workflow.Facts(kind=kind, state=state), result.outcome, reason=result.reason
+            )
+        except workflow.TransitionRefused as exc:
+            plan.problems.append(incoming.Problem(result.row, "建账结果", f"{shown}：{exc}"))
+            continue
+        plan.moves.append((result, pk, state))
+    return plan
+
+
+def _shown(result: incoming.Result) -> str:
+    return f"{result.name or '证件号码'} {rules.mask_id(result.id_number)}"
+
+
+@transaction.atomic
+def bureau_results_apply(*, path: Path, policy_year, by=None, name: str = "") -> ResultsPlan:
+    """The dry run again, then its moves, all or nothing; problem rows are left for the
+    staff (they are in the returned plan)."""
+    plan = bureau_results_check(path=path, policy_year=policy_year, name=name)
+    for result, pk, _ in plan.moves:
+        enrollment_transition(
+            enrollment=Enrollment(pk=pk),
+            to=result.outcome,
+            by=by,
+            reason=result.reason or "医保部门返回：已建账",
+        )
+    plan.applied = True
+    return plan

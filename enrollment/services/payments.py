@@ -1,0 +1,380 @@
+"""Money in and out (DESIGN.md §1.3, §4.4): premiums collected one by one or from a
+payment file, the family mutual-aid choice, refunds and the reconciliation totals.
+Every change of money is one transaction with the enrollment's row locked."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from .. import exports, incoming, spreadsheets, workflow
+from ..models import Enrollment, EnrollmentEvent, Payment, Refund
+from .enrollments import EnrollmentRefused, facts_of
+
+ZERO = Decimal("0.00")
+PAYABLE_STATES = (
+    workflow.NOT_ESTABLISHED,  # a Wuhan freshman pays for the entry year
+    workflow.PENDING_REVIEW,
+    workflow.DECLARED,
+    workflow.PAID,
+    workflow.ESTABLISHED,
+)
+REFUND_HEADER = ["序号", "学号", "姓名", "学院", "缴费年度", "退费金额", "退费原因", "登记时间"]
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+
+def payment_record(
+    *,
+    enrollment: Enrollment,
+    amount: Decimal,
+    paid_on: date,
+    channel: str,
+    receipt_number: str,
+    by=None,
+) -> Payment:
+    """One collected premium. An amount that does not settle what is outstanding is kept
+    and flagged (`mismatch`); a declared enrollment whose premium is covered becomes paid."""
+    with transaction.atomic():
+        current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if current.state not in PAYABLE_STATES:
+            raise EnrollmentRefused(
+                f"{current.student}：「{workflow.LABELS[current.state]}」的参保记录不能登记缴费。"
+            )
+        if Payment.objects.filter(receipt_number=receipt_number).exists():
+            raise EnrollmentRefused(f"收据号 {receipt_number} 已登记过。")
+        payment = Payment.objects.create(
+            enrollment=current,
+            amount=amount,
+            paid_on=paid_on,
+            channel=channel,
+            receipt_number=receipt_number,
+            mismatch=incoming.mismatch(
+                amount=amount, premium_due=current.premium_due, already_paid=current.amount_paid
+            ),
+            recorded_by=by,
+        )
+        current.amount_paid += amount
+        fields = ["amount_paid", "updated_at"]
+        if current.state == workflow.DECLARED and current.amount_paid >= current.premium_due > 0:
+            workflow.check_transition(facts_of(current), workflow.PAID)
+            EnrollmentEvent.objects.create(
+                enrollment=current,
+                from_state=current.state,
+                to_state=workflow.PAID,
+                reason=f"收据号 {receipt_number}",
+                by=by,
+            )
+            current.state = workflow.PAID
+            fields.append("state")
+        current.save(update_fields=fields)
+    return payment
+
+
+@dataclass
+class PaymentsPlan:
+    header_row: int = 0
+    rows: int = 0
+    lines: list[tuple[incoming.PaymentLine, int]] = field(default_factory=list)
+    flagged: list[incoming.Problem] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[incoming.Problem] = field(default_factory=list)
+    applied: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "rows": self.rows,
+            "payments": len(self.lines),
+            "total": str(sum((line.amount for line, _ in self.lines), ZERO)),
+            "unchanged": self.unchanged,
+            "flagged": [problem.as_json() for problem in self.flagged],
+            "problems": [problem.as_json() for problem in self.problems],
+            "applied": self.applied,
+        }
+
+
+def payments_import_check(*, path: Path, year: int, name: str = "") -> PaymentsPlan:
+    """Each line is matched to the student's enrollment of `year` by student number (or
+    ID number). A receipt already recorded for the same student and amount is unchanged,
+    so importing the same file twice adds nothing; any other reuse is a problem."""
+    sheet = spreadsheets.read_sheet(path, name=name)
+    columns = incoming.find_columns(
+        sheet.head,
+        first_row=sheet.first_row,
+        labels=incoming.PAYMENT_LABELS,
+        required=incoming.PAYMENT_REQUIRED,
+    )
+    plan = PaymentsPlan(header_row=columns.row)
+    lines = []
+    for row, cells in spreadsheets.iter_data_rows(sheet, columns.index):
+        plan.rows += 1
+        parsed = incoming.parse_payment(columns, row, cells)
+        if isinstance(parsed, incoming.Problem):
+            plan.problems.append(parsed)
+        else:
+            lines.append(parsed)
+    enrollments = Enrollment.objects.filter(policy_year__year=year).filter(
+        Q(
+            student__student_number__in=[
+                line.student_number for line in lines if line.student_number
+            ]
+        )
+        | Q(student__id_number__in=[line.id_number for line in lines if line.id_number])
+    )
+    by_number, by_id = {}, {}
+    for enrollment in enrollments.values(
+        "pk", "student__student_number", "student__id_number", "state", "premium_due", "amount_paid"
+    ):
+        by_number[enrollment["student__student_number"]] = enrollment
+        by_id[enrollment["student__id_number"]] = enrollment
+    recorded = {
+        receipt: (enrollment_id, amount)
+        for receipt, enrollment_id, amount in Payment.objects.filter(
+            receipt_number__in=[line.receipt_number for line in lines]
+        ).values_list("receipt_number", "enrollment_id", "amount")
+    }
+    receipts = Counter(line.receipt_number for line in lines)
+    paid_so_far = {}
+    for line in lines:
+        enrollment = by_number.get(line.student_number) if line.student_number else None
+        enrollment = enrollment or (by_id.get(line.id_number) if line.id_number else None)
+        if enrollment is None:
+            who = line.student_number or "该证件号码"
+            plan.problems.append(
+                incoming.Problem(line.row, "学号", f"{who} 在 {year} 年度没有参保记录。")
+            )
+            continue
+        if receipts[line.receipt_number] > 1:
+            plan.problems.append(
+                incoming.Problem(
+                    line.row, "收据号", f"收据号 {line.receipt_number} 在文件中出现多次。"
+                )
+            )
+            continue
+        if line.receipt_number in recorded:
+            if recorded[line.receipt_number] == (enrollment["pk"], line.amount):
+                plan.unchanged += 1
+            else:
+                plan.problems.append(
+                    incoming.Problem(
+                        line.row, "收据号", f"收据号 {line.receipt_number} 已登记在其他缴费上。"
+                    )
+                )
+            continue
+        if enrollment["state"] not in PAYABLE_STATES:
+            plan.problems.append(
+                incoming.Problem(
+                    line.row,
+                    "学号",
+                    f"{line.student_number}：「{workflow.LABELS[enrollment['state']]}」的参保记录不能登记缴费。",
+                )
+            )
+            continue
+        already = paid_so_far.get(enrollment["pk"], enrollment["amount_paid"])
+        flag = incoming.mismatch(
+            amount=line.amount, premium_due=enrollment["premium_due"], already_paid=already
+        )
+        if flag:
+            plan.flagged.append(incoming.Problem(line.row, "金额", flag))
+        paid_so_far[enrollment["pk"]] = already + line.amount
+        plan.lines.append((line, enrollment["pk"]))
+    return plan
+
+
+@transaction.atomic
+def payments_import_apply(*, path: Path, year: int, by=None, name: str = "") -> PaymentsPlan:
+    """The dry run again, then every usable line recorded (flagged ones included), all
+    or nothing."""
+    plan = payments_import_check(path=path, year=year, name=name)
+    for line, enrollment_id in plan.lines:
+        payment_record(
+            enrollment=Enrollment(pk=enrollment_id),
+            amount=line.amount,
+            paid_on=line.paid_on,
+            channel=line.channel,
+            receipt_number=line.receipt_number,
+            by=by,
+        )
+    plan.applied = True
+    return plan
+
+
+# --- family mutual aid (家庭共济缴费) -------------------------------------------------------------
+
+
+def enrollment_choose_family_aid(*, enrollment: Enrollment, at: datetime, by=None) -> Enrollment:
+    """A relative pays from an employee account. The school still declares and collects;
+    the choice must be made by the policy year's deadline (20 Dec 17:00 in Shanghai,
+    shanghai guide Q18)."""
+    with transaction.atomic():
+        current = (
+            Enrollment.objects.select_for_update()
+            .select_related("policy_year", "student")
+            .get(pk=enrollment.pk)
+        )
+        deadline = current.policy_year.family_aid_deadline_at
+        if at > deadline:
+            raise EnrollmentRefused(
+                f"家庭共济缴费须在 {deadline:%Y-%m-%d %H:%M} 前选择，已过截止时间。"
+            )
+        if current.kind == workflow.FRESHMAN or current.state not in (
+            workflow.DECLARED,
+            workflow.PAID,
+        ):
+            raise EnrollmentRefused(
+                f"{current.student}：只有已申报或已缴费的集中参保记录可以改为家庭共济缴费。"
+            )
+        if current.payer == workflow.FAMILY_AID:
+            return current
+        current.payer = workflow.FAMILY_AID
+        current.save(update_fields=["payer", "updated_at"])
+        EnrollmentEvent.objects.create(
+            enrollment=current,
+            from_state=current.state,
+            to_state=current.state,
+            reason="改为家庭共济缴费（亲属职工医保账户代缴）",
+            by=by,
+        )
+    return current
+
+
+# --- refunds -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundDue:
+    enrollment_id: int
+    amount: Decimal
+    reason: str
+    refunds_state: bool  # the enrollment becomes "refunded"
+
+
+def refunds_due(*, year: int) -> list[RefundDue]:
+    """Who gets money back: family mutual-aid premiums once the account is established,
+    premiums of accounts that failed, and whatever was paid beyond the premium."""
+    due = []
+    enrollments = Enrollment.objects.filter(policy_year__year=year, amount_paid__gt=0).annotate(
+        refunded=Coalesce(Sum("refunds__amount"), ZERO)
+    )
+    for enrollment in enrollments.order_by("pk"):
+        left = enrollment.amount_paid - enrollment.refunded
+        if left <= 0:
+            continue
+        if enrollment.state == workflow.ESTABLISHED and enrollment.payer == workflow.FAMILY_AID:
+            due.append(RefundDue(enrollment.pk, left, Refund.Reason.FAMILY_AID, True))
+        elif enrollment.state == workflow.FAILED:
+            due.append(RefundDue(enrollment.pk, left, Refund.Reason.ACCOUNT_FAILED, True))
+        elif enrollment.state in (workflow.PAID, workflow.ESTABLISHED, workflow.REMITTED):
+            excess = left - enrollment.premium_due
+            if excess > 0:
+                due.append(RefundDue(enrollment.pk, excess, Refund.Reason.DUPLICATE, False))
+    return due
+
+
+@transaction.atomic
+def refunds_issue(*, year: int, by=None) -> list[Refund]:
+    """Record every refund due in `year`, moving the enrollments concerned to refunded."""
+    issued = []
+    for item in refunds_due(year=year):
+        current = Enrollment.objects.select_for_update().get(pk=item.enrollment_id)
+        if item.refunds_state:
+            reason = Refund.Reason(item.reason).label
+            workflow.check_transition(facts_of(current), workflow.REFUNDED, reason=str(reason))
+            EnrollmentEvent.objects.create(
+                enrollment=current,
+                from_state=current.state,
+                to_state=workflow.REFUNDED,
+                reason=f"退费 {item.amount} 元",
+                by=by,
+            )
+            current.state = workflow.REFUNDED
+            current.save(update_fields=["state", "updated_at"])
+        issued.append(
+            Refund.objects.create(
+                enrollment=current, amount=item.amount, reason=item.reason, created_by=by
+            )
+        )
+    return issued
+
+
+def refund_list_xlsx(*, year: int) -> tuple[bytes, int, Decimal]:
+    """The refund list for finance: every refund of `year` and a total row."""
+    refunds = (
+        Refund.objects.filter(enrollment__policy_year__year=year)
+        .select_related("enrollment__student")
+        .order_by("enrollment__student__college", "enrollment__student__student_number", "pk")
+    )
+    rows, total = [], ZERO
+    for position, refund in enumerate(refunds, 1):
+        student = refund.enrollment.student
+        total += refund.amount
+        rows.append(
+            [
+                position,
+                student.student_number,
+                student.name,
+                student.college,
+                str(year),
+                refund.amount,
+                str(refund.get_reason_display()),
+                f"{refund.created_at:%Y-%m-%d}",
+            ]
+        )
+    footer = ["合计", "", "", "", "", total, f"{len(rows)} 笔", ""]
+    return exports.xlsx([REFUND_HEADER, *rows, footer], sheet="退费清单"), len(rows), total
+
+
+# --- reconciliation ----------------------------------------------------------------------------
+
+
+def reconciliation(*, year: int) -> dict:
+    """对账: paid but not established, established but not (fully) paid, and the totals
+    per payer."""
+    enrollments = Enrollment.objects.filter(policy_year__year=year).select_related("student")
+    paid_not_established = enrollments.filter(
+        amount_paid__gt=0, state__in=[workflow.DECLARED, workflow.PAID, workflow.FAILED]
+    ).order_by("student__college", "student__student_number")
+    established_not_paid = (
+        enrollments.filter(state=workflow.ESTABLISHED, premium_due__gt=0)
+        .exclude(payer=workflow.GOVERNMENT)
+        .filter(amount_paid__lt=F("premium_due"))
+        .order_by("student__college", "student__student_number")
+    )
+    per_payer = (
+        enrollments.exclude(state__in=[workflow.OPTED_OUT])
+        .values("payer")
+        .annotate(
+            count=Count("pk"),
+            due=Coalesce(Sum("premium_due"), ZERO),
+            paid=Coalesce(Sum("amount_paid"), ZERO),
+        )
+        .order_by("payer")
+    )
+    refunded = dict(
+        Refund.objects.filter(enrollment__policy_year__year=year)
+        .values("enrollment__payer")
+        .annotate(total=Sum("amount"))
+        .values_list("enrollment__payer", "total")
+    )
+    totals = [
+        {
+            "payer": row["payer"],
+            "label": workflow.PAYER_LABELS[row["payer"]],
+            "count": row["count"],
+            "due": row["due"],
+            "paid": row["paid"],
+            "refunded": refunded.get(row["payer"], ZERO),
+        }
+        for row in per_payer
+    ]
+    return {
+        "paid_not_established": paid_not_established,
+        "established_not_paid": established_not_paid,
+        "totals": totals,
+    }
