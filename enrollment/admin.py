@@ -4,16 +4,22 @@ from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import rules, selectors, services, views
-from .forms import StudentForm
+from . import rules, selectors, services, views, workflow
+from .forms import OptOutForm, PaymentForm, StudentForm
 from .models import (
+    CollectiveRun,
+    DeclarationBatch,
     Enrollment,
     EnrollmentEvent,
+    OptOut,
+    Payment,
     PaymentList,
     PersonalDataAccess,
+    Refund,
     RosterImport,
     Student,
 )
@@ -276,7 +282,14 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "amount_paid",
         "cover_start",
     ]
-    list_filter = ["policy_year", "kind", "state", "payer", "student__college"]
+    list_filter = [
+        "policy_year",
+        "kind",
+        "state",
+        "payer",
+        "student__college",
+        "declaration_batch",
+    ]
     list_select_related = ["student", "policy_year__region"]
     search_fields = ["student__student_number", "student__name"]
     readonly_fields = [
@@ -291,11 +304,12 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "cover_end",
         "waiting_months",
         "reason",
+        "declaration_batch",
         "created_at",
         "updated_at",
     ]
     inlines = [EnrollmentEventInline]
-    actions = ["confirm_for_students"]
+    actions = ["confirm_for_students", "choose_family_aid"]
 
     @admin.display(description=_("college"), ordering="student__college")
     def college(self, enrollment: Enrollment) -> str:
@@ -316,6 +330,28 @@ class EnrollmentAdmin(admin.ModelAdmin):
             )
         for message in refused[:20]:
             self.message_user(request, message, messages.WARNING)
+
+    @admin.action(
+        description=_("A relative pays from an employee account (family mutual aid)"),
+        permissions=["change"],
+    )
+    def choose_family_aid(self, request, queryset):
+        moved = 0
+        for enrollment in queryset.select_related("student"):
+            try:
+                services.enrollment_choose_family_aid(
+                    enrollment=enrollment, at=timezone.now(), by=request.user
+                )
+            except (services.EnrollmentRefused, workflow.TransitionRefused) as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                moved += 1
+        if moved:
+            self.message_user(
+                request,
+                _("%(count)d enrollments now paid by family mutual aid.") % {"count": moved},
+                messages.SUCCESS,
+            )
 
     def has_add_permission(self, request):
         return False
@@ -358,6 +394,314 @@ class PaymentListAdmin(admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:enrollment_paymentlist_freeze")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _button_list(*links):
+    """Extra buttons on a change list (templates/admin/enrollment/change_list_links.html)."""
+    return {"extra_links": [(reverse(f"admin:enrollment_{name}"), label) for name, label in links]}
+
+
+@admin.register(CollectiveRun)
+class CollectiveRunAdmin(admin.ModelAdmin):
+    list_display = ["pk", "policy_year", "status", "started_at", "started_by", "progress"]
+    list_filter = ["status", "policy_year"]
+    list_select_related = ["policy_year__region", "started_by"]
+    change_list_template = "admin/enrollment/change_list_links.html"
+
+    @admin.display(description=_("progress"))
+    def progress(self, run: CollectiveRun) -> str:
+        return f"{run.progress_done} / {run.progress_total}"
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            _route(
+                site,
+                "start/",
+                views.collective_run_start,
+                "add_collectiverun",
+                "collectiverun_start",
+                admin_site=site,
+            ),
+            _route(
+                site,
+                "<int:pk>/progress/",
+                views.collective_run_progress,
+                "view_collectiverun",
+                "collectiverun_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        links = _button_list(("collectiverun_start", _("Start the collective enrollment")))
+        return super().changelist_view(request, {**links, **(extra_context or {})})
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:enrollment_collectiverun_start")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return views.collective_run_detail(request, self.admin_site, int(object_id))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeclarationBatch)
+class DeclarationBatchAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "policy_year",
+        "registered_from",
+        "registered_to",
+        "rows",
+        "created_by",
+        "exported_at",
+        "download",
+    ]
+    list_filter = ["policy_year"]
+    list_select_related = ["policy_year__region", "created_by"]
+    fields = [
+        "number",
+        "policy_year",
+        "registered_from",
+        "registered_to",
+        "rows",
+        "created_by",
+        "created_at",
+        "exported_at",
+        "exported_by",
+        "sha256",
+    ]
+    readonly_fields = fields
+    change_list_template = "admin/enrollment/change_list_links.html"
+
+    @admin.display(description=_("file"))
+    def download(self, batch: DeclarationBatch) -> str:
+        url = reverse("admin:enrollment_declarationbatch_download", args=[batch.pk])
+        label = _("Download") if batch.is_frozen else _("Export and freeze")
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            _route(
+                site,
+                "create/",
+                views.declaration_batch_create,
+                "add_declarationbatch",
+                "declarationbatch_create",
+                admin_site=site,
+            ),
+            # the upload file carries full ID numbers
+            _route(
+                site,
+                "<int:pk>/download/",
+                views.declaration_batch_download,
+                "view_full_id",
+                "declarationbatch_download",
+            ),
+            _route(
+                site,
+                "pending/",
+                views.pending_lists,
+                "view_enrollment",
+                "pending_lists",
+                admin_site=site,
+            ),
+            _route(
+                site,
+                "results/",
+                views.bureau_results,
+                "change_enrollment",
+                "bureau_results",
+                admin_site=site,
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        links = _button_list(
+            ("declarationbatch_create", _("New declaration batch")),
+            ("bureau_results", _("Import the bureau's account results")),
+            ("pending_lists", _("Pending confirmations")),
+        )
+        return super().changelist_view(request, {**links, **(extra_context or {})})
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:enrollment_declarationbatch_create")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return bool(obj is None or not obj.is_frozen) and super().has_delete_permission(
+            request, obj
+        )
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    form = OptOutForm
+    list_display = ["student", "policy_year", "reason", "signed_on", "scan", "recorded_by"]
+    list_filter = ["policy_year", "reason", "student__college"]
+    list_select_related = ["student", "policy_year__region", "recorded_by"]
+    search_fields = ["student__student_number", "student__name"]
+    autocomplete_fields = ["student"]
+    change_list_template = "admin/enrollment/change_list_links.html"
+
+    @admin.display(description=_("signed commitment (scan)"))
+    def scan(self, opt_out: OptOut) -> str:
+        if not opt_out.commitment:
+            return _("missing")
+        url = reverse("admin:enrollment_optout_commitment", args=[opt_out.pk])
+        return format_html('<a href="{}">{}</a>', url, _("View"))
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            _route(
+                site,
+                "<int:pk>/commitment/",
+                views.opt_out_commitment,
+                "view_optout",
+                "optout_commitment",
+            ),
+            _route(
+                site,
+                "chase/",
+                views.students_to_chase,
+                "view_optout",
+                "students_to_chase",
+                admin_site=site,
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        links = _button_list(("students_to_chase", _("Not enrolled, no signed commitment")))
+        return super().changelist_view(request, {**links, **(extra_context or {})})
+
+    def save_model(self, request, obj, form, change):
+        if change:  # only the scan can be added later
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        saved = services.opt_out_record(
+            student=data["student"],
+            policy_year=data["policy_year"],
+            reason=data["reason"],
+            detail=data["detail"],
+            signed_on=data["signed_on"],
+            commitment=data.get("commitment") or None,
+            by=request.user,
+        )
+        obj.pk = saved.pk
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["student", "policy_year", "reason", "detail", "signed_on"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    form = PaymentForm
+    list_display = [
+        "receipt_number",
+        "enrollment",
+        "amount",
+        "paid_on",
+        "channel",
+        "mismatch",
+        "recorded_by",
+    ]
+    list_filter = ["channel", "paid_on", "enrollment__policy_year"]
+    list_select_related = ["enrollment__student", "enrollment__policy_year__region", "recorded_by"]
+    search_fields = ["receipt_number", "enrollment__student__student_number"]
+    raw_id_fields = ["enrollment"]
+    change_list_template = "admin/enrollment/change_list_links.html"
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            _route(
+                site,
+                "import/",
+                views.payments_import,
+                "add_payment",
+                "payments_import",
+                admin_site=site,
+            ),
+            _route(
+                site,
+                "reconciliation/",
+                views.reconciliation,
+                "view_payment",
+                "reconciliation",
+                admin_site=site,
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        links = _button_list(
+            ("payments_import", _("Import a payment file")),
+            ("reconciliation", _("Reconciliation")),
+        )
+        return super().changelist_view(request, {**links, **(extra_context or {})})
+
+    def save_model(self, request, obj, form, change):
+        saved = services.payment_record(**form.cleaned_data, by=request.user)
+        obj.pk = saved.pk
+        if saved.mismatch:
+            self.message_user(request, saved.mismatch, messages.WARNING)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ["enrollment", "amount", "reason", "created_at", "created_by"]
+    list_filter = ["reason", "enrollment__policy_year"]
+    list_select_related = ["enrollment__student", "enrollment__policy_year__region", "created_by"]
+    search_fields = ["enrollment__student__student_number", "enrollment__student__name"]
+    change_list_template = "admin/enrollment/change_list_links.html"
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            _route(
+                site, "issue/", views.refunds_issue, "add_refund", "refunds_issue", admin_site=site
+            ),
+            _route(site, "list/", views.refund_list_download, "view_refund", "refund_list"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        links = _button_list(("refunds_issue", _("Record the refunds due")))
+        return super().changelist_view(request, {**links, **(extra_context or {})})
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:enrollment_refunds_issue")
 
     def has_change_permission(self, request, obj=None):
         return False

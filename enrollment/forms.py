@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import roster, spreadsheets
-from .models import Student
+from .models import OptOut, Payment, Student
+from .services import opt_outs, payments
 
 
 class StudentForm(forms.ModelForm):
@@ -65,3 +66,78 @@ class RosterConfirmForm(forms.Form):
 
 class PaymentListFreezeForm(forms.Form):
     year = forms.IntegerField(label=_("payment year"), min_value=2000, max_value=2100)
+
+
+def _policy_years():
+    from policies.models import PolicyYear
+
+    return PolicyYear.objects.select_related("region").order_by("-year", "region__code")
+
+
+class PolicyYearForm(forms.Form):
+    policy_year = forms.ModelChoiceField(label=_("policy year"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy_year"].queryset = _policy_years()
+
+
+class DeclarationBatchForm(PolicyYearForm):
+    registered_from = forms.DateField(label=_("registered from"))
+    registered_to = forms.DateField(label=_("registered to"))
+
+
+class IncomingFileForm(forms.Form):
+    """A results or payment file for a dry run; `year` says which enrollments it is about."""
+
+    year = forms.IntegerField(label=_("policy year"), min_value=2000, max_value=2100)
+    file = forms.FileField(
+        label=_("file"), help_text=_("xlsx, xls or csv (UTF-8 or GBK); title rows are skipped.")
+    )
+    clean_file = RosterUploadForm.clean_file
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=_("policy year"), min_value=2000, max_value=2100)
+
+
+class OptOutForm(forms.ModelForm):
+    class Meta:
+        model = OptOut
+        fields = ["student", "policy_year", "reason", "detail", "signed_on", "commitment"]
+
+    def clean_commitment(self):
+        upload = self.cleaned_data.get("commitment")
+        if upload and hasattr(upload, "size"):
+            head = upload.read(16)
+            upload.seek(0)
+            problem = opt_outs.commitment_problem(head, upload.size)
+            if problem:
+                raise forms.ValidationError(problem)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and data.get("student") and data.get("policy_year"):
+            problem = opt_outs.opt_out_problem(
+                student=data["student"],
+                policy_year=data["policy_year"],
+                reason=data.get("reason", ""),
+                detail=data.get("detail", ""),
+            )
+            if problem:
+                raise forms.ValidationError(problem)
+        return data
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["enrollment", "amount", "paid_on", "channel", "receipt_number"]
+
+    def clean_enrollment(self):
+        enrollment = self.cleaned_data["enrollment"]
+        problem = payments.payment_problem(enrollment)
+        if problem:
+            raise forms.ValidationError(problem)
+        return enrollment

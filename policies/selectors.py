@@ -61,3 +61,23 @@ def policy_year_rules(policy_year: PolicyYear) -> rules.PolicyYearRules:
 
 def split_levels(value: str) -> tuple[str, ...]:
     return tuple(level.strip() for level in value.split(",") if level.strip())
+
+
+class PolicyYearAmbiguous(Exception):
+    """No policy year, or more than one region, for the year asked; the message says which."""
+
+
+def policy_year_for(*, year: int, region: str | None = None) -> PolicyYear:
+    """The policy year of `year`; `region` (a region code) is needed only when several
+    regions have one."""
+    found = list(PolicyYear.objects.filter(year=year).select_related("region"))
+    if region:
+        found = [policy_year for policy_year in found if policy_year.region.code == region]
+    if not found:
+        raise PolicyYearAmbiguous(
+            f"没有 {year} 年度{f'（{region}）' if region else ''}的医保年度数据。"
+        )
+    if len(found) > 1:
+        codes = "、".join(policy_year.region.code for policy_year in found)
+        raise PolicyYearAmbiguous(f"{year} 年度有多个统筹地区（{codes}），请指定地区。")
+    return found[0]

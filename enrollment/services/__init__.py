@@ -23,7 +23,12 @@ from .enrollments import (
     enrollment_transition,
     enrollments_confirm,
 )
-from .opt_outs import commitment_problem, opt_out_record, students_to_chase
+from .opt_outs import (
+    commitment_problem,
+    opt_out_problem,
+    opt_out_record,
+    students_to_chase,
+)
 from .payment_lists import (
     PAYMENT_LIST_HEADER,
     payment_list_export_frozen,
@@ -33,6 +38,7 @@ from .payment_lists import (
 )
 from .payments import (
     enrollment_choose_family_aid,
+    payment_problem,
     payment_record,
     payments_import_apply,
     payments_import_check,

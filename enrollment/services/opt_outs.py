@@ -8,7 +8,7 @@ from django.db import transaction
 from .. import workflow
 from ..models import Enrollment, OptOut, Student
 from ..selectors import student_pks_with_eligibility
-from .enrollments import EnrollmentRefused, enrollment_transition
+from .enrollments import EnrollmentRefused, enrollment_transition, facts_of
 
 MAX_COMMITMENT_BYTES = 5 * 1024 * 1024
 # what a scan may be, by its first bytes: the name and the browser's word are not trusted
@@ -28,6 +28,19 @@ def commitment_problem(head: bytes, size: int) -> str:
     return ""
 
 
+def opt_out_problem(*, student: Student, policy_year, reason: str, detail: str) -> str:
+    """Why this opt-out cannot be recorded, or "" (the admin form asks before saving)."""
+    if reason == OptOut.Reason.OTHER and not detail.strip():
+        return "放弃原因为「其他」时须填写说明。"
+    enrollment = Enrollment.objects.filter(student=student, policy_year=policy_year).first()
+    if enrollment is not None:
+        try:
+            workflow.check_transition(facts_of(enrollment), workflow.OPTED_OUT, reason=reason)
+        except workflow.TransitionRefused as exc:
+            return f"{student}：{exc}"
+    return ""
+
+
 def opt_out_record(
     *,
     student: Student,
@@ -40,8 +53,11 @@ def opt_out_record(
 ) -> OptOut:
     """Record the signed refusal; an enrollment of that year still open becomes opted
     out (the workflow decides which can)."""
-    if reason == OptOut.Reason.OTHER and not detail.strip():
-        raise EnrollmentRefused("放弃原因为「其他」时须填写说明。")
+    problem = opt_out_problem(
+        student=student, policy_year=policy_year, reason=reason, detail=detail
+    )
+    if problem:
+        raise EnrollmentRefused(problem)
     with transaction.atomic():
         opt_out = OptOut(
             student=student,

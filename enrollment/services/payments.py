@@ -30,6 +30,13 @@ REFUND_HEADER = ["序号", "学号", "姓名", "学院", "缴费年度", "退费
 # --- payments ----------------------------------------------------------------------------------
 
 
+def payment_problem(enrollment: Enrollment) -> str:
+    """Why no payment can be recorded on this enrollment, or "" (asked by the admin form)."""
+    if enrollment.state not in PAYABLE_STATES:
+        return f"{enrollment}：「{workflow.LABELS[enrollment.state]}」的参保记录不能登记缴费。"
+    return ""
+
+
 def payment_record(
     *,
     enrollment: Enrollment,
@@ -43,10 +50,9 @@ def payment_record(
     and flagged (`mismatch`); a declared enrollment whose premium is covered becomes paid."""
     with transaction.atomic():
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        if current.state not in PAYABLE_STATES:
-            raise EnrollmentRefused(
-                f"{current.student}：「{workflow.LABELS[current.state]}」的参保记录不能登记缴费。"
-            )
+        problem = payment_problem(current)
+        if problem:
+            raise EnrollmentRefused(problem)
         if Payment.objects.filter(receipt_number=receipt_number).exists():
             raise EnrollmentRefused(f"收据号 {receipt_number} 已登记过。")
         payment = Payment.objects.create(

@@ -27,8 +27,9 @@ def enrollments():
     for index, student in enumerate(students):
         # demo students 3 (part-time) and 7 (passport) are not eligible: made eligible here
         student.study_mode = "full_time"
-        student.id_type, student.id_number = "resident_id", demo.resident_id(
-            "310104", date(2007, 1, 1), index + 1
+        student.id_type, student.id_number = (
+            "resident_id",
+            demo.resident_id("310104", date(2007, 1, 1), index + 1),
         )
         student.subsidy_category = "severe_disability" if index == 5 else "standard"
         if index == 6:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enrollment import services
 from enrollment.models import CollectiveRun
-from policies.models import PolicyYear
+from policies.selectors import PolicyYearAmbiguous, policy_year_for
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -27,7 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="以 JSON 输出运行报告")
 
     def handle(self, *args, year, region, no_wait, json: bool, **options):
-        policy_year = _policy_year(year, region)
+        try:
+            policy_year = policy_year_for(year=year, region=region)
+        except PolicyYearAmbiguous as exc:
+            raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from exc
         start = services.collective_run_start(policy_year=policy_year)
         run = start.run
         if start.action == "running":
@@ -65,21 +68,6 @@ class Command(BaseCommand):
                 shown = run.progress_done
                 self.stderr.write(f"进度 {run.progress_done}/{run.progress_total}")
             time.sleep(1)
-
-
-def _policy_year(year: int, region: str | None) -> PolicyYear:
-    candidates = PolicyYear.objects.filter(year=year).select_related("region")
-    if region:
-        candidates = candidates.filter(region__code=region)
-    found = list(candidates)
-    if not found:
-        raise CommandError(f"没有 {year} 年度的医保年度数据。", returncode=EXIT_BAD_INPUT)
-    if len(found) > 1:
-        codes = "、".join(p.region.code for p in found)
-        raise CommandError(
-            f"{year} 年度有多个统筹地区（{codes}），请用 --region 指定。", returncode=EXIT_BAD_INPUT
-        )
-    return found[0]
 
 
 def _dumps(run: CollectiveRun, totals) -> str:

@@ -6,8 +6,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from enrollment import demo, selectors, services, workflow
-from enrollment.models import Enrollment, RosterImport, Student
+from enrollment import demo, services, workflow
+from enrollment.models import (
+    CollectiveRun,
+    DeclarationBatch,
+    Enrollment,
+    OptOut,
+    Payment,
+    RosterImport,
+)
 from policies.models import PolicyYear
 
 DEMO_YEAR = 2026
@@ -23,15 +30,25 @@ FRESHMAN_STORIES = [
     [workflow.PENDING_REVIEW, workflow.FAILED],
 ]
 FAILURE = "相同证件号存在其他医保账户但姓名不同"
-# Continuing students in the 2026 collective enrollment (run in Nov-Dec 2025): most paid
-# and established, not yet remitted, so a newcomer can freeze a payment list.
+FRESHMAN_BATCHES = [
+    (date(DEMO_YEAR, 8, 1), date(DEMO_YEAR, 9, 2)),
+    (date(DEMO_YEAR, 9, 3), date(DEMO_YEAR, 9, 10)),
+]
+# The 2026 collective enrollment (run in Nov-Dec 2025), student by student in turn: most
+# paid and established, not yet remitted, so a newcomer can freeze a payment list.
 COLLECTIVE_STORIES = [
-    [workflow.PAID, workflow.ESTABLISHED],
-    [workflow.PAID, workflow.ESTABLISHED],
-    [workflow.PAID, workflow.ESTABLISHED],
-    [workflow.PAID],
-    [],
-    [workflow.OPTED_OUT],
+    "established",
+    "established",
+    "established",
+    "paid",
+    "unpaid",
+    "established",
+    "opted_out",
+    "established",
+    "family_aid",
+    "established",
+    "failed",
+    "paid_twice",
 ]
 
 
@@ -61,60 +78,89 @@ class Command(BaseCommand):
         )
 
     def _enroll_freshmen(self, admin) -> None:
+        """Freshmen declared in two batches (the first exported), then confirmed and
+        answered by the bureau in turn."""
         policy_year = PolicyYear.objects.get(code=f"shanghai-{DEMO_YEAR}")
-        if Enrollment.objects.filter(policy_year=policy_year).exists():
-            self.stdout.write("示范新生参保记录已存在，跳过。")
+        if DeclarationBatch.objects.filter(policy_year=policy_year).exists():
+            self.stdout.write("示范新生申报批次已存在，跳过。")
             return
-        freshmen = Student.objects.filter(registered_on__year=DEMO_YEAR).order_by("student_number")
-        created = 0
-        for index, student in enumerate(selectors.eligible_students(freshmen)):
-            enrollment = services.enrollment_create(
-                student=student,
+        for first, last in FRESHMAN_BATCHES:
+            batch = services.declaration_batch_create(
                 policy_year=policy_year,
-                kind=workflow.FRESHMAN,
+                registered_from=first,
+                registered_to=last,
                 today=DEMO_TODAY,
                 by=admin,
             )
-            created += 1
-            if enrollment.state == workflow.EXEMPT:
-                continue
+        services.declaration_batch_export(batch=DeclarationBatch.objects.first(), by=admin)
+        freshmen = Enrollment.objects.filter(
+            policy_year=policy_year, kind=workflow.FRESHMAN
+        ).order_by("student__student_number")
+        for index, enrollment in enumerate(freshmen.exclude(state=workflow.EXEMPT)):
             for target in FRESHMAN_STORIES[index % len(FRESHMAN_STORIES)]:
                 reason = FAILURE if target == workflow.FAILED else ""
                 services.enrollment_transition(
                     enrollment=enrollment, to=target, by=admin, reason=reason
                 )
-        self.stdout.write(f"示范新生参保记录：{created} 条，状态各异。")
+        self.stdout.write(f"示范新生：{batch.number} 个申报批次，{freshmen.count()} 条参保记录。")
 
     def _collective_enrollment(self, admin) -> None:
+        """The 2026 collective run (Nov-Dec 2025) done, then the money: payments, a few
+        mismatches, family mutual aid, failed accounts, opt-outs and refunds."""
         policy_year = PolicyYear.objects.get(code=f"shanghai-{DEMO_YEAR}")
-        if Enrollment.objects.filter(policy_year=policy_year, kind=workflow.COLLECTIVE).exists():
-            self.stdout.write("示范集中参保记录已存在，跳过。")
+        if CollectiveRun.objects.filter(policy_year=policy_year).exists():
+            self.stdout.write("示范集中参保已运行，跳过。")
             return
-        continuing = Student.objects.filter(registered_on__year__lt=DEMO_YEAR).order_by(
-            "student_number"
-        )
-        created = 0
-        for index, student in enumerate(selectors.eligible_students(continuing)):
-            enrollment = services.enrollment_create(
-                student=student,
-                policy_year=policy_year,
-                kind=workflow.COLLECTIVE,
-                today=policy_year.collective_window_opens_on,
-                by=admin,
-            )
-            created += 1
-            if enrollment.state == workflow.EXEMPT:
-                continue
-            for target in COLLECTIVE_STORIES[index % len(COLLECTIVE_STORIES)]:
-                if target == workflow.PAID and enrollment.premium_due == 0:
-                    break
-                paid = enrollment.premium_due if target == workflow.PAID else None
-                reason = "已在外地参保，签署放弃承诺书" if target == workflow.OPTED_OUT else ""
-                enrollment = services.enrollment_transition(
-                    enrollment=enrollment, to=target, by=admin, reason=reason, amount_paid=paid
+        start = services.collective_run_start(policy_year=policy_year, by=admin)
+        # in-process, so the rest of the story sees the enrollments (the queued task
+        # finds the run done and does nothing)
+        services.collective_run_execute(run_id=start.run.pk)
+        window = policy_year.collective_window_opens_on
+        enrollments = Enrollment.objects.filter(
+            policy_year=policy_year, kind=workflow.COLLECTIVE, state=workflow.DECLARED
+        ).order_by("student__student_number")
+        for index, enrollment in enumerate(enrollments.exclude(payer=workflow.GOVERNMENT)):
+            story = COLLECTIVE_STORIES[index % len(COLLECTIVE_STORIES)]
+            if story == "opted_out":
+                services.opt_out_record(
+                    student=enrollment.student,
+                    policy_year=policy_year,
+                    reason=OptOut.Reason.INSURED_ELSEWHERE,
+                    detail="户籍地已参保",
+                    signed_on=window,
+                    by=admin,
                 )
+                continue
+            if story == "unpaid":
+                continue
+            if story == "family_aid":
+                services.enrollment_choose_family_aid(
+                    enrollment=enrollment, at=policy_year.family_aid_deadline_at, by=admin
+                )
+            receipts = 2 if story == "paid_twice" else 1
+            for receipt in range(receipts):
+                services.payment_record(
+                    enrollment=enrollment,
+                    amount=enrollment.premium_due,
+                    paid_on=window,
+                    channel=Payment.Channel.ONLINE,
+                    receipt_number=f"DEMO{DEMO_YEAR}-{enrollment.pk:05d}-{receipt}",
+                    by=admin,
+                )
+            if story in ("established", "family_aid", "paid_twice"):
+                services.enrollment_transition(
+                    enrollment=enrollment, to=workflow.ESTABLISHED, by=admin
+                )
+            elif story == "failed":
+                services.enrollment_transition(
+                    enrollment=enrollment, to=workflow.FAILED, by=admin, reason=FAILURE
+                )
+        refunds = services.refunds_issue(year=DEMO_YEAR, by=admin)
+        totals = services.collective_run_totals(CollectiveRun.objects.get(pk=start.run.pk))
         self.stdout.write(
-            f"示范 {DEMO_YEAR} 年度集中参保记录：{created} 条（已缴费建账、待缴费、放弃等）。"
+            f"示范 {DEMO_YEAR} 年度集中参保：新建 {totals['created']} 条，"
+            f"跳过 {totals['skipped']} 人；已缴费建账待汇缴、待缴费、放弃、家庭共济、"
+            f"建账失败各有示例，退费 {len(refunds)} 笔。"
         )
 
     def _ensure_admin(self):

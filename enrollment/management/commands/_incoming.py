@@ -1,0 +1,56 @@
+"""What import_bureau_results and import_payments share: a dry run by default, --commit
+to apply the usable rows, the same exit codes as import_roster."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from enrollment import roster, spreadsheets
+from policies.selectors import PolicyYearAmbiguous
+
+EXIT_PROBLEMS = 1
+EXIT_REFUSED = 2
+
+
+class IncomingFileCommand(BaseCommand):
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="文件路径（xlsx / xls / csv）")
+        parser.add_argument("--year", type=int, required=True, help="参保年度，例如 2026")
+        parser.add_argument("--commit", action="store_true", help="确认写入（否则只检查）")
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
+    def check(self, *, path: Path, year: int):
+        raise NotImplementedError
+
+    def apply(self, *, path: Path, year: int):
+        raise NotImplementedError
+
+    def handle(self, *args, file, year, commit, json: bool, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"找不到文件：{file}", returncode=EXIT_REFUSED)
+        try:
+            plan = (self.apply if commit else self.check)(path=path, year=year)
+        except (spreadsheets.FileRefused, roster.HeaderError, PolicyYearAmbiguous) as exc:
+            raise CommandError(f"{path.name}：{exc}", returncode=EXIT_REFUSED) from exc
+        data = plan.as_json()
+        if json:
+            self.stdout.write(_dumps(data))
+        else:
+            done = "已写入" if commit else "试运行，未写入；加 --commit 写入"
+            figures = "，".join(
+                f"{key} {value}" for key, value in data.items() if isinstance(value, int | str)
+            )
+            self.stdout.write(f"{path.name}：{figures}（{done}）。")
+            for kind in ("flagged", "problems"):
+                for problem in data.get(kind, []):
+                    self.stdout.write(
+                        f"  第 {problem['row']} 行「{problem['column']}」：{problem['message']}"
+                    )
+        if data["problems"]:
+            raise SystemExit(EXIT_PROBLEMS)
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False)
