@@ -564,6 +564,7 @@ class Refund(models.Model):
         FAMILY_AID = "family_aid", _("Paid by family mutual aid")
         ACCOUNT_FAILED = "account_failed", _("Account could not be established")
         DUPLICATE = "duplicate", _("Paid twice")
+        OPTED_OUT = "opted_out", _("Opted out after paying")
 
     enrollment = models.ForeignKey(
         Enrollment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("enrollment")

@@ -101,8 +101,11 @@ def declaration_batch_export(*, batch: DeclarationBatch, by=None) -> bytes:
         if hashlib.sha256(content).hexdigest() != batch.sha256:
             raise EnrollmentRefused(f"{batch} 保存的文件与导出时不一致。")
         return content
-    members = batch.enrollments.select_related("student").order_by(
-        "student__college", "student__student_number"
+    # a member who opted out before the first upload is not declared
+    members = (
+        batch.enrollments.exclude(state__in=[workflow.OPTED_OUT, workflow.EXEMPT])
+        .select_related("student")
+        .order_by("student__college", "student__student_number")
     )
     rows = [
         [

@@ -32,6 +32,8 @@ def opt_out_problem(*, student: Student, policy_year, reason: str, detail: str) 
     """Why this opt-out cannot be recorded, or "" (the admin form asks before saving)."""
     if reason == OptOut.Reason.OTHER and not detail.strip():
         return "放弃原因为「其他」时须填写说明。"
+    if OptOut.objects.filter(student=student, policy_year=policy_year).exists():
+        return f"{student} 已登记过 {policy_year} 的放弃参保。"
     enrollment = Enrollment.objects.filter(student=student, policy_year=policy_year).first()
     if enrollment is not None:
         try:

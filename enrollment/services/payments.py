@@ -263,7 +263,8 @@ class RefundDue:
 
 def refunds_due(*, year: int) -> list[RefundDue]:
     """Who gets money back: family mutual-aid premiums once the account is established,
-    premiums of accounts that failed, and whatever was paid beyond the premium."""
+    premiums of accounts that failed, money taken before an opt-out, and whatever was
+    paid beyond the premium."""
     due = []
     enrollments = Enrollment.objects.filter(policy_year__year=year, amount_paid__gt=0).annotate(
         refunded=Coalesce(Sum("refunds__amount"), ZERO)
@@ -276,6 +277,8 @@ def refunds_due(*, year: int) -> list[RefundDue]:
             due.append(RefundDue(enrollment.pk, left, Refund.Reason.FAMILY_AID, True))
         elif enrollment.state == workflow.FAILED:
             due.append(RefundDue(enrollment.pk, left, Refund.Reason.ACCOUNT_FAILED, True))
+        elif enrollment.state == workflow.OPTED_OUT:
+            due.append(RefundDue(enrollment.pk, left, Refund.Reason.OPTED_OUT, False))
         elif enrollment.state in (workflow.PAID, workflow.ESTABLISHED, workflow.REMITTED):
             excess = left - enrollment.premium_due
             if excess > 0:
@@ -344,7 +347,8 @@ def reconciliation(*, year: int) -> dict:
     per payer."""
     enrollments = Enrollment.objects.filter(policy_year__year=year).select_related("student")
     paid_not_established = enrollments.filter(
-        amount_paid__gt=0, state__in=[workflow.DECLARED, workflow.PAID, workflow.FAILED]
+        amount_paid__gt=0,
+        state__in=[workflow.DECLARED, workflow.PAID, workflow.FAILED, workflow.OPTED_OUT],
     ).order_by("student__college", "student__student_number")
     established_not_paid = (
         enrollments.filter(state=workflow.ESTABLISHED, premium_due__gt=0)
@@ -353,7 +357,7 @@ def reconciliation(*, year: int) -> dict:
         .order_by("student__college", "student__student_number")
     )
     per_payer = (
-        enrollments.exclude(state__in=[workflow.OPTED_OUT])
+        enrollments.exclude(state=workflow.OPTED_OUT)  # nothing is due from them
         .values("payer")
         .annotate(
             count=Count("pk"),

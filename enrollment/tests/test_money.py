@@ -1,0 +1,683 @@
+"""Money in and out (DESIGN.md §1.3, §4.3, §4.4, §5): collected premiums, payment files,
+the family mutual-aid choice, refunds, reconciliation, and the opt-out register.
+
+Numbers: shanghai-student-insurance-guide-2024-11.txt Q2 sets the student premium at
+355 yuan per person per year (policy year "shanghai-2026" carries it over as 355.00);
+Q18 sets the family mutual-aid (共济缴费) deadline at 20 Dec 17:00 and says the relative's
+employee account is debited from 21 Dec, so what the school collected goes back."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from enrollment import services
+from enrollment.models import Enrollment, EnrollmentEvent, OptOut, Payment, Refund, Student
+from enrollment.services import payments as payments_module
+from enrollment.services.opt_outs import MAX_COMMITMENT_BYTES
+from enrollment.tests.files import resident_id, xlsx
+from policies.models import PolicyYear
+
+pytestmark = pytest.mark.django_db
+
+PREMIUM = Decimal("355.00")  # shanghai guide Q2
+IN_WINDOW = date(2025, 11, 20)  # the 2026 collective window: 2025-11-11 .. 2025-12-20
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PAYMENT_HEADER = ["学号", "金额", "缴费日期", "缴费方式", "收据号"]
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def shanghai_2026():
+    return PolicyYear.objects.get(code="shanghai-2026")
+
+
+def student(seq: int, **overrides) -> Student:
+    """An eligible second-year student (full-time, resident ID, registered, studying)."""
+    values = {
+        "name": f"学生{seq}",
+        "id_type": "resident_id",
+        "id_number": resident_id(born=date(2006, 6, 1), seq=seq),
+        "student_number": f"2502{seq:04d}",
+        "school": "示范大学",
+        "college": "医学院",
+        "major": "临床医学",
+        "education_level": "undergraduate",
+        "study_mode": "full_time",
+        "registered_on": date(2025, 9, 1),
+    }
+    values.update(overrides)
+    return Student.objects.create(**values)
+
+
+def collective(seq: int, policy_year, **overrides) -> Enrollment:
+    return services.enrollment_create(
+        student=student(seq, **overrides),
+        policy_year=policy_year,
+        kind="collective",
+        today=IN_WINDOW,
+    )
+
+
+def pay(enrollment, amount=PREMIUM, receipt=None) -> Payment:
+    return services.payment_record(
+        enrollment=enrollment,
+        amount=Decimal(amount),
+        paid_on=date(2025, 11, 25),
+        channel="online",
+        receipt_number=receipt or f"R{enrollment.pk}-{Payment.objects.count() + 1}",
+    )
+
+
+def fresh(enrollment) -> Enrollment:
+    return Enrollment.objects.get(pk=enrollment.pk)
+
+
+def sheet_rows(content: bytes) -> list[list]:
+    return [list(row) for row in load_workbook(BytesIO(content)).active.iter_rows(values_only=True)]
+
+
+# --- payment_record ----------------------------------------------------------------------------
+
+
+def test_the_exact_premium_makes_a_declared_enrollment_paid(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+    assert (enrollment.state, enrollment.premium_due) == ("declared", PREMIUM)
+
+    payment = pay(enrollment, "355.00", receipt="SJ-0001")
+
+    paid = fresh(enrollment)
+    assert (paid.state, paid.amount_paid) == ("paid", PREMIUM)
+    assert payment.mismatch == ""
+    assert paid.events.last().reason == "收据号 SJ-0001"
+
+
+def test_a_wrong_amount_is_kept_and_flagged_and_the_rest_settles_it(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+
+    short = pay(enrollment, "300.00")
+
+    assert short.mismatch and "300.00" in short.mismatch and "355.00" in short.mismatch
+    assert (fresh(enrollment).state, fresh(enrollment).amount_paid) == (
+        "declared",
+        Decimal("300.00"),
+    )
+
+    # 355.00 - 300.00 = 55.00 outstanding: paying exactly that is not a mismatch
+    rest = pay(enrollment, "55.00")
+
+    assert rest.mismatch == ""
+    assert (fresh(enrollment).state, fresh(enrollment).amount_paid) == ("paid", PREMIUM)
+
+
+def test_a_payment_after_paid_is_flagged_as_a_duplicate(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+    pay(enrollment)
+
+    again = pay(enrollment)
+
+    assert "重复缴费" in again.mismatch
+    # 355.00 + 355.00 = 710.00 collected, still one premium due
+    assert (fresh(enrollment).state, fresh(enrollment).amount_paid) == ("paid", Decimal("710.00"))
+
+
+def test_a_receipt_number_is_recorded_once(shanghai_2026):
+    first, second = collective(1, shanghai_2026), collective(2, shanghai_2026)
+    pay(first, receipt="SJ-0001")
+
+    with pytest.raises(services.EnrollmentRefused, match="SJ-0001"):
+        pay(second, receipt="SJ-0001")
+
+    assert Payment.objects.count() == 1
+    assert (fresh(second).state, fresh(second).amount_paid) == ("declared", 0)
+
+
+def test_no_payment_for_exempt_or_opted_out_enrollments(shanghai_2026):
+    exempt = collective(1, shanghai_2026, subsidy_category="severe_disability")
+    opted_out = services.enrollment_transition(
+        enrollment=collective(2, shanghai_2026), to="opted_out", reason="已在外地参保"
+    )
+    # DESIGN.md §4.4: severe disability pays nothing and is never charged
+    assert (exempt.state, exempt.premium_due) == ("exempt", 0)
+
+    for enrollment in (exempt, opted_out):
+        with pytest.raises(services.EnrollmentRefused, match="不能登记缴费"):
+            pay(enrollment)
+
+    assert not Payment.objects.exists()
+    assert fresh(exempt).amount_paid == fresh(opted_out).amount_paid == 0
+
+
+# --- payment files -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def payers(shanghai_2026):
+    return [collective(seq, shanghai_2026) for seq in (1, 2, 3)]
+
+
+def payment_file(tmp_path, rows, name="缴费.xlsx", titles=()):
+    return xlsx(tmp_path / name, rows, header=PAYMENT_HEADER, titles=titles)
+
+
+def test_a_payment_file_is_recorded(tmp_path, payers):
+    path = payment_file(
+        tmp_path,
+        [
+            ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
+            ["25020002", "￥355", "2025/11/26", "微信", "SJ-0002"],
+        ],
+    )
+
+    plan = services.payments_import_check(path=path, year=2026)
+
+    # 2 × 355.00 = 710.00
+    assert plan.as_json() == {
+        "rows": 2,
+        "payments": 2,
+        "total": "710.00",
+        "unchanged": 0,
+        "flagged": [],
+        "problems": [],
+        "applied": False,
+    }
+    assert not Payment.objects.exists()  # a dry run writes nothing
+
+    services.payments_import_apply(path=path, year=2026)
+
+    assert [(fresh(e).state, fresh(e).amount_paid) for e in payers[:2]] == [
+        ("paid", PREMIUM),
+        ("paid", PREMIUM),
+    ]
+    assert dict(Payment.objects.values_list("receipt_number", "channel")) == {
+        "SJ-0001": "cash",
+        "SJ-0002": "online",
+    }
+    assert Payment.objects.get(receipt_number="SJ-0002").paid_on == date(2025, 11, 26)
+
+
+def test_row_problems_name_row_and_column(tmp_path, payers):
+    path = payment_file(
+        tmp_path,
+        [
+            ["25020001", "355.001", "2025-11-25", "现金", "SJ-0001"],  # a third decimal
+            ["25020002", "355.00", "2025-11-25", "信用卡", "SJ-0002"],  # unknown channel
+            ["99999999", "355.00", "2025-11-25", "现金", "SJ-0003"],  # nobody
+            ["25020003", "355.00", "2025-11-25", "校园卡", "SJ-0004"],  # fine
+        ],
+        titles=["2025年11月 学生医保代收明细"],
+    )
+
+    plan = services.payments_import_apply(path=path, year=2026)
+
+    # header on sheet row 2 below the title, so data starts on row 3
+    assert plan.header_row == 2
+    assert [(p.row, p.column) for p in plan.problems] == [(3, "金额"), (4, "缴费方式"), (5, "学号")]
+    assert "355.001" in plan.problems[0].message
+    assert "信用卡" in plan.problems[1].message
+    assert "99999999" in plan.problems[2].message
+    # the usable line is recorded; the problem rows are not
+    assert list(Payment.objects.values_list("receipt_number", flat=True)) == ["SJ-0004"]
+    assert [fresh(e).state for e in payers] == ["declared", "declared", "paid"]
+
+
+def test_a_wrong_amount_in_a_file_is_flagged_and_still_recorded(tmp_path, payers):
+    path = payment_file(tmp_path, [["25020001", "300", "2025-11-25", "现金", "SJ-0001"]])
+
+    plan = services.payments_import_apply(path=path, year=2026)
+
+    [flag] = plan.flagged
+    assert (flag.row, flag.column) == (2, "金额")
+    assert Payment.objects.get().mismatch
+    assert (fresh(payers[0]).state, fresh(payers[0]).amount_paid) == (
+        "declared",
+        Decimal("300.00"),
+    )
+
+
+def test_importing_the_same_file_again_adds_nothing(tmp_path, payers):
+    path = payment_file(
+        tmp_path,
+        [
+            ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
+            ["25020002", "355.00", "2025-11-25", "现金", "SJ-0002"],
+        ],
+    )
+    services.payments_import_apply(path=path, year=2026)
+
+    again = services.payments_import_apply(path=path, year=2026)
+
+    assert (again.unchanged, again.lines, again.problems) == (2, [], [])
+    assert Payment.objects.count() == 2
+    assert fresh(payers[0]).amount_paid == PREMIUM  # not 710.00
+
+
+def test_a_receipt_reused_for_someone_else_is_a_problem(tmp_path, payers):
+    pay(payers[0], receipt="SJ-0001")
+    path = payment_file(tmp_path, [["25020002", "355.00", "2025-11-25", "现金", "SJ-0001"]])
+
+    plan = services.payments_import_apply(path=path, year=2026)
+
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "收据号")]
+    assert fresh(payers[1]).amount_paid == 0
+
+
+def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(tmp_path, payers):
+    path = payment_file(
+        tmp_path,
+        [
+            ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
+            ["25020001", "355.00", "2025-11-26", "微信", "SJ-0002"],
+        ],
+    )
+
+    plan = services.payments_import_apply(path=path, year=2026)
+
+    # the second line is checked against 355.00 already counted from the first
+    assert [(f.row, f.column) for f in plan.flagged] == [(3, "金额")]
+    assert "重复缴费" in plan.flagged[0].message
+    assert (fresh(payers[0]).state, fresh(payers[0]).amount_paid) == ("paid", Decimal("710.00"))
+
+
+def test_the_usable_lines_are_recorded_all_or_nothing(tmp_path, payers, monkeypatch):
+    path = payment_file(
+        tmp_path,
+        [
+            ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
+            ["25020002", "355.00", "2025-11-25", "现金", "SJ-0002"],
+        ],
+    )
+    real = payments_module.payment_record
+    calls = []
+
+    def second_one_breaks(**kwargs):
+        # fault injection, not a mock of the database: the first line is really written
+        calls.append(kwargs["receipt_number"])
+        if len(calls) == 2:
+            raise RuntimeError("connection lost")
+        return real(**kwargs)
+
+    monkeypatch.setattr(payments_module, "payment_record", second_one_breaks)
+
+    with pytest.raises(RuntimeError):
+        services.payments_import_apply(path=path, year=2026)
+
+    assert calls == ["SJ-0001", "SJ-0002"]
+    assert not Payment.objects.exists()
+    assert (fresh(payers[0]).state, fresh(payers[0]).amount_paid) == ("declared", 0)
+
+
+# --- family mutual aid -------------------------------------------------------------------------
+
+
+def test_family_aid_can_be_chosen_until_the_deadline(shanghai_2026):
+    early, on_time, late = (collective(seq, shanghai_2026) for seq in (1, 2, 3))
+    deadline = datetime(2025, 12, 20, 17, 0, tzinfo=SHANGHAI)  # shanghai guide Q18
+    assert shanghai_2026.family_aid_deadline_at == deadline
+
+    services.enrollment_choose_family_aid(
+        enrollment=early, at=datetime(2025, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    )
+    services.enrollment_choose_family_aid(enrollment=on_time, at=deadline)
+    with pytest.raises(services.EnrollmentRefused, match="截止"):
+        # 09:01 UTC is 17:01 in Shanghai
+        services.enrollment_choose_family_aid(
+            enrollment=late, at=datetime(2025, 12, 20, 9, 1, tzinfo=ZoneInfo("UTC"))
+        )
+
+    assert [fresh(e).payer for e in (early, on_time, late)] == [
+        "family_aid",
+        "family_aid",
+        "student",
+    ]
+    assert fresh(early).events.last().reason.startswith("改为家庭共济缴费")
+
+
+def test_family_aid_is_not_for_freshmen(shanghai_2026):
+    first_year = services.enrollment_create(
+        student=student(1, registered_on=date(2026, 9, 1)),
+        policy_year=shanghai_2026,
+        kind="freshman",
+        today=date(2026, 9, 2),
+    )
+
+    with pytest.raises(services.EnrollmentRefused, match="集中参保"):
+        services.enrollment_choose_family_aid(
+            enrollment=first_year, at=datetime(2025, 12, 1, 9, 0, tzinfo=SHANGHAI)
+        )
+    assert fresh(first_year).payer == "student"
+
+
+# --- refunds -----------------------------------------------------------------------------------
+
+
+def established(enrollment) -> Enrollment:
+    return services.enrollment_transition(enrollment=enrollment, to="established")
+
+
+@pytest.fixture
+def refund_cases(shanghai_2026):
+    """family: 家庭共济, collected 355.00, established -> 355.00 back, refunded.
+    failed: collected 355.00, account failed -> 355.00 back, refunded.
+    twice: collected 355.00 + 355.00 = 710.00, established -> 710.00 - 355.00 = 355.00 back,
+    stays established.
+    normal: collected 355.00, established -> nothing.
+    disabled: 重残, exempt -> never charged, nothing."""
+    family, failed, twice, normal = (collective(seq, shanghai_2026) for seq in (1, 2, 3, 4))
+    disabled = collective(5, shanghai_2026, subsidy_category="severe_disability")
+    services.enrollment_choose_family_aid(
+        enrollment=family, at=datetime(2025, 12, 10, 10, 0, tzinfo=SHANGHAI)
+    )
+    for enrollment in (family, failed, twice, normal):
+        pay(enrollment)
+    pay(twice)
+    established(family)
+    established(twice)
+    established(normal)
+    services.enrollment_transition(
+        enrollment=failed, to="failed", reason="相同证件号存在其他医保账户但姓名不同"
+    )
+    return {
+        "family": family,
+        "failed": failed,
+        "twice": twice,
+        "normal": normal,
+        "disabled": disabled,
+    }
+
+
+def test_refunds_due(refund_cases):
+    due = {item.enrollment_id: item for item in services.refunds_due(year=2026)}
+
+    case = {name: e.pk for name, e in refund_cases.items()}
+    assert set(due) == {case["family"], case["failed"], case["twice"]}
+    assert (due[case["family"]].amount, due[case["family"]].reason) == (PREMIUM, "family_aid")
+    assert (due[case["failed"]].amount, due[case["failed"]].reason) == (PREMIUM, "account_failed")
+    # 710.00 collected - 355.00 premium = 355.00 excess, not the 710.00 collected
+    assert (due[case["twice"]].amount, due[case["twice"]].reason) == (PREMIUM, "duplicate")
+    assert [due[case[n]].refunds_state for n in ("family", "failed", "twice")] == [
+        True,
+        True,
+        False,
+    ]
+
+
+def test_refunds_issue_records_them_once(refund_cases):
+    issued = services.refunds_issue(year=2026)
+
+    # 3 × 355.00 = 1065.00
+    assert len(issued) == 3
+    assert sum(refund.amount for refund in issued) == Decimal("1065.00")
+    states = {name: fresh(e).state for name, e in refund_cases.items()}
+    assert states == {
+        "family": "refunded",
+        "failed": "refunded",
+        "twice": "established",  # only the excess goes back; the account stands
+        "normal": "established",
+        "disabled": "exempt",
+    }
+    assert fresh(refund_cases["family"]).events.last().reason == "退费 355.00 元"
+
+    assert services.refunds_issue(year=2026) == []
+    assert services.refunds_due(year=2026) == []
+    assert Refund.objects.count() == 3
+
+
+def test_severe_disability_is_never_charged_nor_refunded(refund_cases):
+    disabled = fresh(refund_cases["disabled"])
+    services.refunds_issue(year=2026)
+
+    assert (disabled.premium_due, disabled.amount_paid) == (0, 0)
+    assert not Refund.objects.filter(enrollment=disabled).exists()
+    assert not Payment.objects.filter(enrollment=disabled).exists()
+
+
+def test_an_overpayment_is_refunded_by_its_excess_only(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+    pay(enrollment)
+    pay(enrollment, "100.00")  # flagged as a duplicate when recorded
+
+    [refund] = services.refunds_issue(year=2026)
+
+    # 355.00 + 100.00 = 455.00 collected; 455.00 - 355.00 = 100.00 back
+    assert (refund.amount, refund.reason) == (Decimal("100.00"), "duplicate")
+    assert fresh(enrollment).state == "paid"
+
+
+def test_money_collected_before_an_opt_out_is_not_lost(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+    pay(enrollment, "300.00")  # a first instalment, then the student signs an opt-out
+
+    try:
+        services.opt_out_record(
+            student=enrollment.student,
+            policy_year=shanghai_2026,
+            reason="insured_elsewhere",
+            signed_on=date(2025, 11, 28),
+        )
+    except services.EnrollmentRefused:
+        return  # refusing the opt-out while money is held would do as well
+
+    due = {item.enrollment_id: item.amount for item in services.refunds_due(year=2026)}
+    assert due.get(enrollment.pk) == Decimal("300.00")
+
+
+def test_refund_list_total_to_the_fen(refund_cases):
+    stray = refund_cases["normal"]
+    pay(stray, "0.01")  # a stray fen on an established account
+    services.refunds_issue(year=2026)
+
+    content, count, total = services.refund_list_xlsx(year=2026)
+
+    # 355.00 + 355.00 + 355.00 + 0.01 = 1065.01
+    rows = sheet_rows(content)
+    assert (count, total) == (4, Decimal("1065.01"))
+    assert rows[0] == [
+        "序号",
+        "学号",
+        "姓名",
+        "学院",
+        "缴费年度",
+        "退费金额",
+        "退费原因",
+        "登记时间",
+    ]
+    amounts = [Decimal(str(row[5])) for row in rows[1:-1]]
+    assert sorted(amounts) == [Decimal("0.01"), PREMIUM, PREMIUM, PREMIUM]
+    assert rows[-1][0] == "合计" and rows[-1][6] == "4 笔"
+    assert Decimal(str(rows[-1][5])) == sum(amounts) == Decimal("1065.01")
+
+
+# --- reconciliation ----------------------------------------------------------------------------
+
+
+def test_reconciliation(shanghai_2026):
+    paid_only = collective(1, shanghai_2026)
+    complete = collective(2, shanghai_2026)
+    short = collective(3, shanghai_2026)
+    hardship = collective(4, shanghai_2026, subsidy_category="hardship")
+    dibao = collective(5, shanghai_2026, subsidy_category="low_income_family")
+    family = collective(6, shanghai_2026)
+    leaving = collective(7, shanghai_2026)
+    pay(paid_only)
+    pay(complete)
+    established(complete)
+    # entered by hand as paid with 100.00 only, then established by the bureau
+    services.enrollment_transition(enrollment=short, to="paid", amount_paid=Decimal("100.00"))
+    established(short)
+    services.enrollment_choose_family_aid(
+        enrollment=family, at=datetime(2025, 12, 10, 10, 0, tzinfo=SHANGHAI)
+    )
+    pay(family)
+    established(family)
+    services.enrollment_transition(enrollment=leaving, to="opted_out", reason="已在外地参保")
+    services.refunds_issue(year=2026)  # the family-aid premium goes back
+
+    report = services.reconciliation(year=2026)
+
+    assert [e.pk for e in report["paid_not_established"]] == [paid_only.pk]
+    assert [e.pk for e in report["established_not_paid"]] == [short.pk]
+    totals = {
+        row["payer"]: (row["label"], row["count"], row["due"], row["paid"], row["refunded"])
+        for row in report["totals"]
+    }
+    assert totals == {
+        # paid_only, complete, short: due 3 × 355.00 = 1065.00; paid 355.00 + 355.00 + 100.00
+        # = 810.00; the opted-out student is not counted
+        "student": ("学生本人", 3, Decimal("1065.00"), Decimal("810.00"), Decimal("0.00")),
+        "school_fund": ("学校困难补助", 1, PREMIUM, Decimal("0.00"), Decimal("0.00")),
+        "government": ("政府补助", 1, PREMIUM, Decimal("0.00"), Decimal("0.00")),
+        "family_aid": ("家庭共济缴费", 1, PREMIUM, PREMIUM, PREMIUM),
+    }
+    assert (fresh(hardship).payer, fresh(dibao).payer) == ("school_fund", "government")
+
+
+# --- opt-outs ----------------------------------------------------------------------------------
+
+
+def commitment(name="承诺书.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_an_opt_out_closes_the_open_collective_enrollment(shanghai_2026, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    enrollment = collective(1, shanghai_2026)
+
+    opt_out = services.opt_out_record(
+        student=enrollment.student,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+        commitment=commitment(),
+    )
+
+    closed = fresh(enrollment)
+    assert closed.state == "opted_out"
+    assert closed.reason.startswith("签署放弃参保承诺书")
+    assert OptOut.objects.get() == opt_out
+    stored = tmp_path / opt_out.commitment.name
+    assert stored.is_file() and stored.read_bytes() == PDF
+    assert (
+        EnrollmentEvent.objects.filter(enrollment=closed).last().from_state,
+        EnrollmentEvent.objects.filter(enrollment=closed).last().to_state,
+    ) == ("declared", "opted_out")
+
+
+def test_reason_other_needs_details(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+    arguments = {
+        "student": enrollment.student,
+        "policy_year": shanghai_2026,
+        "reason": "other",
+        "signed_on": date(2025, 11, 28),
+    }
+
+    for detail in ("", "   "):
+        with pytest.raises(services.EnrollmentRefused, match="须填写说明"):
+            services.opt_out_record(**arguments, detail=detail)
+    assert not OptOut.objects.exists()
+    assert fresh(enrollment).state == "declared"
+
+    services.opt_out_record(**arguments, detail="已参加父母单位补充医疗")
+
+    assert fresh(enrollment).state == "opted_out"
+    assert "已参加父母单位补充医疗" in fresh(enrollment).reason
+
+
+def test_a_paid_enrollment_cannot_be_opted_out_and_no_scan_is_kept(
+    shanghai_2026, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    enrollment = collective(1, shanghai_2026)
+    pay(enrollment)
+
+    # workflow: 已缴费 → 主动放弃 is not a move (the money would have to go back first)
+    with pytest.raises(services.EnrollmentRefused, match="不能变为「主动放弃」"):
+        services.opt_out_record(
+            student=enrollment.student,
+            policy_year=shanghai_2026,
+            reason="insured_elsewhere",
+            signed_on=date(2025, 11, 28),
+            commitment=commitment(),
+        )
+
+    assert not OptOut.objects.exists()
+    assert fresh(enrollment).state == "paid"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_second_opt_out_is_refused_and_leaves_no_scan_behind(shanghai_2026, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    unenrolled = student(1)  # no enrollment for the year: nothing for the workflow to refuse
+    arguments = {
+        "student": unenrolled,
+        "policy_year": shanghai_2026,
+        "reason": "insured_elsewhere",
+        "signed_on": date(2025, 11, 28),
+    }
+    services.opt_out_record(**arguments, commitment=commitment("first.pdf"))
+
+    with pytest.raises(services.EnrollmentRefused):
+        services.opt_out_record(**arguments, commitment=commitment("second.pdf"))
+
+    assert OptOut.objects.count() == 1
+    assert [p.name for p in tmp_path.rglob("*.pdf")] == ["first.pdf"]
+
+
+def test_commitment_problem():
+    limit = 5 * 1024 * 1024
+    assert limit == MAX_COMMITMENT_BYTES
+
+    assert services.commitment_problem(PDF, len(PDF)) == ""
+    assert services.commitment_problem(b"\xff\xd8\xff\xe0\x00\x10JFIF", 1000) == ""
+    assert services.commitment_problem(b"\x89PNG\r\n\x1a\n\x00\x00", 1000) == ""
+    assert services.commitment_problem(PDF, limit) == ""  # exactly 5 MB is fine
+    assert "5 MB" in services.commitment_problem(PDF, limit + 1)
+    for head in (b"MZ\x90\x00", b"PK\x03\x04", b"<html>", b"PDF-1.4", b""):
+        assert "PDF、JPG 或 PNG" in services.commitment_problem(head, 1000)
+
+
+def test_students_to_chase(shanghai_2026, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    unenrolled = student(1, college="法学院")
+    unsigned = student(2)  # opted out on paper, the scan not uploaded yet
+    enrolled = collective(3, shanghai_2026).student
+    part_time = student(4, study_mode="part_time")  # not eligible
+    graduated = student(5, school_status="graduated")
+    signed = student(6)
+    services.opt_out_record(
+        student=unsigned,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+    )
+    services.opt_out_record(
+        student=signed,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+        commitment=commitment(),
+    )
+
+    chase = list(services.students_to_chase(policy_year=shanghai_2026))
+
+    assert chase == [unsigned, unenrolled]  # ordered by college: 医学院 before 法学院
+    assert not {enrolled, part_time, graduated, signed} & set(chase)
+
+    services.opt_out_record(
+        student=unenrolled,
+        policy_year=shanghai_2026,
+        reason="other",
+        detail="已参加境外保险",
+        signed_on=date(2025, 12, 1),
+        commitment=commitment("scan.pdf"),
+    )
+
+    assert list(services.students_to_chase(policy_year=shanghai_2026)) == [unsigned]
+    # another year's chase list is not affected by this year's commitment
+    other_year = PolicyYear.objects.get(code="shanghai-2025")
+    assert unenrolled in services.students_to_chase(policy_year=other_year)
