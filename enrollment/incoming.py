@@ -239,3 +239,22 @@ def mismatch(*, amount: Decimal, premium_due: Decimal, already_paid: Decimal) ->
     if amount != outstanding:
         return f"实收 {amount} 元，与应缴 {outstanding} 元不符。"
     return ""
+
+
+SUMMARY_LABELS = {
+    "rows": "数据行",
+    "established": "已建账",
+    "failed": "建账失败",
+    "payments": "缴费笔数",
+    "total": "金额合计",
+    "unchanged": "无变化",
+}
+
+
+def summary(data: dict) -> str:
+    """One line for a plan's `as_json()`: the staff's words, not the keys."""
+    parts = [f"{label} {data[key]}" for key, label in SUMMARY_LABELS.items() if key in data]
+    if data.get("flagged"):
+        parts.append(f"金额不符 {len(data['flagged'])} 行")
+    parts.append(f"有问题 {len(data['problems'])} 行")
+    return "，".join(parts)

@@ -303,13 +303,14 @@ class EnrollmentEvent(models.Model):
 
 class PaymentList(models.Model):
     """A frozen tax-bureau payment list (缴费清单): its members were remitted with it, and
-    exporting it again gives the same bytes (checked against `sha256`)."""
+    its file is kept, so exporting it again gives the same bytes (checked by `sha256`)."""
 
     number = models.PositiveIntegerField(_("list number"), unique=True)
     year = models.PositiveSmallIntegerField(_("payment year"))
     rows = models.PositiveIntegerField(_("rows"))
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("file"), default=b"", editable=False)
     frozen_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
     frozen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from policies.selectors import PolicyYearAmbiguous, policy_year_for
 
-from . import exports, roster, rules, services, spreadsheets, workflow
+from . import exports, incoming, roster, rules, services, spreadsheets, workflow
 from .forms import (
     DeclarationBatchForm,
     IncomingFileForm,
@@ -32,6 +33,7 @@ from .forms import (
 from .models import (
     CollectiveRun,
     DeclarationBatch,
+    Enrollment,
     OptOut,
     Payment,
     PaymentList,
@@ -360,7 +362,9 @@ def incoming_file(request, admin_site, *, check, apply, title: str, intro: str, 
                 messages.error(request, str(exc))
             else:
                 stored.unlink()
-                messages.success(request, _("Done: %(summary)s") % {"summary": _summary(plan)})
+                messages.success(
+                    request, _("Done: %(summary)s") % {"summary": incoming.summary(plan.as_json())}
+                )
                 context["tables"] = _problem_tables(plan)
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -379,8 +383,11 @@ def incoming_file(request, admin_site, *, check, apply, title: str, intro: str, 
             messages.error(request, str(exc))
         else:
             context.update(
-                confirm={"token": token, "year": year},
-                summary=_summary(plan),
+                confirm={
+                    "fields": {"token": token, "year": year},
+                    "label": _("Confirm and apply the usable rows"),
+                },
+                summary=incoming.summary(plan.as_json()),
                 tables=_problem_tables(plan),
             )
     return _page(request, admin_site, title=title, opts=opts, intro=intro, form=form, **context)
@@ -390,27 +397,6 @@ def _incoming_path(token: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}\.(xlsx|xls|csv)", token):
         raise PermissionDenied
     return Path(settings.MEDIA_ROOT) / "incoming" / token
-
-
-def _summary(plan) -> str:
-    data = plan.as_json()
-    parts = [f"{data['rows']} 行"]
-    for key, label in (
-        ("established", "建账"),
-        ("failed", "建账失败"),
-        ("payments", "笔缴费"),
-        ("unchanged", "行无变化"),
-    ):
-        if key in data:
-            parts.append(
-                f"{label} {data[key]}"
-                if key in ("established", "failed")
-                else f"{data[key]} {label}"
-            )
-    if "total" in data:
-        parts.append(f"合计 {data['total']} 元")
-    parts.append(f"{len(data['problems'])} 行有问题")
-    return "，".join(parts)
 
 
 def _problem_tables(plan) -> list[dict]:
@@ -523,8 +509,10 @@ def students_to_chase(request, admin_site):
 
 
 def refunds_issue(request, admin_site):
-    form = YearForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """GET ?year= shows what is due; POST records it."""
+    form = YearForm(request.POST or request.GET or None)
+    tables, confirm = [], None
+    if form.is_valid() and request.method == "POST":
         issued = services.refunds_issue(year=form.cleaned_data["year"], by=request.user)
         messages.success(
             request,
@@ -532,9 +520,32 @@ def refunds_issue(request, admin_site):
             % {"count": len(issued), "total": sum((r.amount for r in issued), Decimal("0.00"))},
         )
         return redirect("admin:enrollment_refund_changelist")
-    due = []
-    if form.is_bound is False and request.GET.get("year", "").isdigit():
-        due = services.refunds_due(year=int(request.GET["year"]))
+    if form.is_valid():
+        year = form.cleaned_data["year"]
+        due = services.refunds_due(year=year)
+        students = dict(
+            Enrollment.objects.filter(pk__in=[d.enrollment_id for d in due]).values_list(
+                "pk", "student__student_number"
+            )
+        )
+        tables.append(
+            {
+                "title": _("Due"),
+                "headers": [_("student number"), _("amount"), _("reason")],
+                "rows": [
+                    [students[d.enrollment_id], d.amount, Refund.Reason(d.reason).label]
+                    for d in due
+                ],
+                "footer": format_html(
+                    '<a href="{}?year={}">{}</a>',
+                    reverse("admin:enrollment_refund_list"),
+                    year,
+                    _("Download the refund list"),
+                ),
+            }
+        )
+        if due:
+            confirm = {"fields": {"year": year}, "label": _("Record refunds")}
     return _page(
         request,
         admin_site,
@@ -542,19 +553,13 @@ def refunds_issue(request, admin_site):
         opts=Refund._meta,
         intro=_(
             "Family mutual-aid premiums once the account is established, premiums of "
-            "accounts that failed, and whatever was paid twice."
+            "accounts that failed, money taken before an opt-out, and whatever was paid twice."
         ),
         form=form,
-        submit=_("Record refunds"),
-        tables=[
-            {
-                "title": _("Due"),
-                "headers": [_("enrollment"), _("amount"), _("reason")],
-                "rows": [[d.enrollment_id, d.amount, Refund.Reason(d.reason).label] for d in due],
-            }
-        ]
-        if due
-        else [],
+        method="get",
+        submit=_("Show"),
+        tables=tables,
+        confirm=confirm,
     )
 
 

@@ -1,6 +1,7 @@
 """The tax-bureau payment lists (缴费清单, DESIGN.md §5)."""
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from ..models import (
     PaymentList,
     PaymentListEntry,
 )
+from .common import CHUNK
 from .enrollments import EnrollmentRefused, transition_many
 
 PAYMENT_LIST_HEADER = [
@@ -62,79 +64,111 @@ def payment_list_open(*, year: int):
 
 
 def payment_list_export_open(*, year: int) -> PaymentListFile:
-    rows = [_payment_row(e, year) for e in payment_list_open(year=year)]
+    """The open list as a file, streamed from the database: memory stays flat."""
+    rows = (row for _, row in _rows(payment_list_open(year=year), year))
     return _payment_list_file(None, rows)
 
 
 @transaction.atomic
 def payment_list_freeze(*, year: int, by=None) -> PaymentListFile:
-    """Freeze the open list as the next number: record its rows, mark its members
-    remitted (each move checked by the workflow) and keep the file's SHA-256."""
-    enrollments = list(payment_list_open(year=year).select_for_update(of=("self",)))
-    if not enrollments:
+    """Freeze the open list as the next number: record its members and the file itself,
+    mark the members remitted (each move checked by the workflow). The file is kept, so
+    the list is given again byte for byte whatever changes in the roster or the software."""
+    members = list(_rows(payment_list_open(year=year).select_for_update(of=("self",)), year))
+    if not members:
         raise EnrollmentRefused(f"{year} 年度没有待汇缴的记录。")
-    rows = [_payment_row(e, year) for e in enrollments]
     number = (PaymentList.objects.aggregate(last=Max("number"))["last"] or 0) + 1
-    exported = _payment_list_file(number, rows)
+    exported = _payment_list_file(number, (row for _, row in members))
     payment_list = PaymentList.objects.create(
         number=number,
         year=year,
         rows=exported.rows,
         total=exported.total,
         sha256=exported.sha256,
+        content=exported.content,
         frozen_by=by,
     )
     PaymentListEntry.objects.bulk_create(
-        PaymentListEntry(
-            payment_list=payment_list,
-            enrollment=enrollment,
-            position=position,
-            amount=enrollment.premium_due,
-            row=_json_row(row),
-        )
-        for position, (enrollment, row) in enumerate(zip(enrollments, rows, strict=True), 1)
+        (
+            PaymentListEntry(
+                payment_list=payment_list,
+                enrollment_id=enrollment.pk,
+                position=position,
+                amount=enrollment.premium_due,
+                row=[str(value) for value in row],
+            )
+            for position, (enrollment, row) in enumerate(members, 1)
+        ),
+        batch_size=CHUNK,
     )
+    enrollments = [enrollment for enrollment, _ in members]
     transition_many(enrollments, to=workflow.REMITTED, by=by, reason=f"缴费清单 #{number}")
     return exported
 
 
 def payment_list_export_frozen(*, number: int) -> PaymentListFile:
-    """Frozen list `number` again, from the rows recorded when it was frozen."""
+    """Frozen list `number` again: the file kept when it was frozen, checked against its
+    SHA-256."""
     payment_list = PaymentList.objects.get(number=number)
-    rows = [
-        [*entry.row[:-2], Decimal(entry.row[-2]), entry.row[-1]]
-        for entry in payment_list.entries.order_by("position")
-    ]
-    exported = _payment_list_file(number, rows)
+    exported = PaymentListFile(
+        number=number,
+        rows=payment_list.rows,
+        total=payment_list.total,
+        content=bytes(payment_list.content),
+    )
     if exported.sha256 != payment_list.sha256:
-        raise EnrollmentRefused(f"缴费清单 #{number} 重新生成的文件与冻结时不一致。")
+        raise EnrollmentRefused(f"缴费清单 #{number} 保存的文件与冻结时不一致。")
     return exported
 
 
-def _payment_row(enrollment: Enrollment, year: int) -> list:
-    student = enrollment.student
-    note = "" if enrollment.payer == workflow.STUDENT else workflow.PAYER_LABELS[enrollment.payer]
-    return [
-        student.name,
-        roster.ID_TYPE_LABELS[student.id_type],
-        student.id_number,
-        student.student_number,
-        student.college,
-        str(year),
-        SCHEME,
-        PERSON_CATEGORY,
-        enrollment.premium_due,
-        note,
-    ]
+ROW_FIELDS = (
+    "pk",
+    "kind",
+    "state",
+    "payer",
+    "amount_paid",
+    "premium_due",
+    "student__name",
+    "student__id_type",
+    "student__id_number",
+    "student__student_number",
+    "student__college",
+)
 
 
-def _json_row(row: list) -> list:
-    return [str(value) for value in row]
+def _rows(queryset, year: int) -> Iterator[tuple[Enrollment, list]]:
+    """(the enrollment's workflow facts, its row on the list), read in chunks."""
+    for values in queryset.values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK):
+        pk, kind, state, payer, paid, due, name, id_type, id_number, number, college = values
+        enrollment = Enrollment(
+            pk=pk, kind=kind, state=state, payer=payer, amount_paid=paid, premium_due=due
+        )
+        note = "" if payer == workflow.STUDENT else workflow.PAYER_LABELS[payer]
+        row = [
+            name,
+            roster.ID_TYPE_LABELS[id_type],
+            id_number,
+            number,
+            college,
+            str(year),
+            SCHEME,
+            PERSON_CATEGORY,
+            due,
+            note,
+        ]
+        yield enrollment, row
 
 
-def _payment_list_file(number: int | None, rows: list[list]) -> PaymentListFile:
-    total = sum((row[-2] for row in rows), Decimal("0.00"))
-    body = [[position, *row] for position, row in enumerate(rows, 1)]
-    footer = ["合计", "", "", "", "", "", "", "", "", total, f"{len(rows)} 人"]
-    content = exports.xlsx([PAYMENT_LIST_HEADER, *body, footer], sheet="缴费清单")
-    return PaymentListFile(number=number, rows=len(rows), total=total, content=content)
+def _payment_list_file(number: int | None, rows: Iterable[list]) -> PaymentListFile:
+    """The file with its numbered rows and a total row equal to their sum to the fen."""
+    tally = {"rows": 0, "total": Decimal("0.00")}
+
+    def lines():
+        yield PAYMENT_LIST_HEADER
+        for position, row in enumerate(rows, 1):
+            tally["rows"], tally["total"] = position, tally["total"] + row[-2]
+            yield [position, *row]
+        yield ["合计", "", "", "", "", "", "", "", "", tally["total"], f"{tally['rows']} 人"]
+
+    content = exports.xlsx(lines(), sheet="缴费清单")
+    return PaymentListFile(number=number, rows=tally["rows"], total=tally["total"], content=content)

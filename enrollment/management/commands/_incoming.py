@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment import roster, spreadsheets
+from enrollment import incoming, roster, spreadsheets
 from policies.selectors import PolicyYearAmbiguous
 
 EXIT_PROBLEMS = 1
@@ -39,10 +39,7 @@ class IncomingFileCommand(BaseCommand):
             self.stdout.write(_dumps(data))
         else:
             done = "已写入" if commit else "试运行，未写入；加 --commit 写入"
-            figures = "，".join(
-                f"{key} {value}" for key, value in data.items() if isinstance(value, int | str)
-            )
-            self.stdout.write(f"{path.name}：{figures}（{done}）。")
+            self.stdout.write(f"{path.name}：{incoming.summary(data)}（{done}）。")
             for kind in ("flagged", "problems"):
                 for problem in data.get(kind, []):
                     self.stdout.write(
