@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from policies.selectors import PolicyYearAmbiguous, policy_year_for
+
 from . import rules, selectors, services, views, workflow
 from .forms import OptOutForm, PaymentForm, StudentForm
 from .models import (
@@ -101,6 +103,49 @@ class StudentAdmin(admin.ModelAdmin):
         ),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+    actions = ["enroll_late"]
+
+    @admin.action(
+        description=_("Late enrollment for this year (with a waiting period)"),
+        permissions=["change"],
+    )
+    def enroll_late(self, request, queryset):
+        today = timezone.localdate()
+        try:
+            policy_year = policy_year_for(year=today.year)
+        except PolicyYearAmbiguous as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        created = 0
+        for student in queryset:
+            if student.enrollments.filter(policy_year=policy_year).exists():
+                self.message_user(
+                    request,
+                    _("%(student)s already has an enrollment for %(year)s.")
+                    % {"student": student, "year": policy_year},
+                    messages.WARNING,
+                )
+                continue
+            try:
+                services.enrollment_create(
+                    student=student,
+                    policy_year=policy_year,
+                    kind=workflow.LATE,
+                    today=today,
+                    by=request.user,
+                )
+            except services.EnrollmentRefused as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                created += 1
+        if created:
+            self.message_user(
+                request,
+                _("%(count)d late enrollments declared; cover starts once paid.")
+                % {"count": created},
+                messages.SUCCESS,
+            )
 
     @admin.display(description=_("eligibility"))
     def eligibility(self, student: Student) -> str:

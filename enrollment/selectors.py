@@ -1,7 +1,8 @@
+from collections import defaultdict
 from collections.abc import Iterable
 
-from . import rules
-from .models import Student
+from . import rules, workflow
+from .models import Enrollment, OptOut, Student
 
 ELIGIBILITY_FIELDS = tuple(rules.EligibilityFacts.__dataclass_fields__)
 
@@ -25,3 +26,35 @@ def student_pks_with_eligibility(queryset, code: str) -> list[int]:
 
 def eligible_students(students: Iterable[Student]) -> list[Student]:
     return [student for student in students if student_eligibility(student).eligible]
+
+
+def recorded_years(policy_year) -> frozenset[int]:
+    """The region's years before `policy_year` that the portal holds enrollments for: gap
+    years are counted only there (rules.gap_years)."""
+    return frozenset(
+        Enrollment.objects.filter(
+            policy_year__region=policy_year.region_id, policy_year__year__lt=policy_year.year
+        )
+        .values_list("policy_year__year", flat=True)
+        .distinct()
+    )
+
+
+def covered_years(student_pks: list[int], policy_year) -> dict[int, set[int]]:
+    """Per student, the region's earlier years with cover: an established account, or an
+    opt-out because the student stayed insured elsewhere (still continuous cover)."""
+    covered = defaultdict(set)
+    earlier = {
+        "policy_year__region": policy_year.region_id,
+        "policy_year__year__lt": policy_year.year,
+    }
+    for student_id, year, state, payer in Enrollment.objects.filter(
+        student_id__in=student_pks, **earlier
+    ).values_list("student_id", "policy_year__year", "state", "payer"):
+        if workflow.was_covered(state, payer):
+            covered[student_id].add(year)
+    for student_id, year in OptOut.objects.filter(
+        student_id__in=student_pks, reason=OptOut.Reason.INSURED_ELSEWHERE, **earlier
+    ).values_list("student_id", "policy_year__year"):
+        covered[student_id].add(year)
+    return covered

@@ -6,7 +6,7 @@ report in the same transaction. So a killed worker loses at most an uncommitted 
 two workers on one run take turns instead of doubling up, and the counts stay exact."""
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +17,7 @@ from policies.selectors import policy_year_rules
 
 from .. import rules, workflow
 from ..models import CollectiveRun, Enrollment, EnrollmentEvent, OptOut, Student
-from ..selectors import ELIGIBILITY_FIELDS
+from ..selectors import ELIGIBILITY_FIELDS, covered_years, recorded_years
 from .common import CHUNK
 from .enrollments import enrollment_build
 
@@ -116,10 +116,7 @@ class _Context:
     @classmethod
     def of(cls, run: CollectiveRun) -> "_Context":
         policy_year = run.policy_year
-        recorded = Enrollment.objects.filter(
-            policy_year__region=policy_year.region_id, policy_year__year__lt=policy_year.year
-        ).values_list("policy_year__year", flat=True)
-        return cls(policy_year, policy_year_rules(policy_year), frozenset(recorded.distinct()))
+        return cls(policy_year, policy_year_rules(policy_year), recorded_years(policy_year))
 
 
 def _run_chunk(run_id: int, context: _Context) -> bool:
@@ -150,7 +147,7 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
                 "student_id", flat=True
             )
         )
-        covered = _covered_years(pks, policy_year)
+        covered = covered_years(pks, policy_year)
         report = run.report or _empty_report()
         created = []
         for student in students:
@@ -221,26 +218,6 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
             update_fields=["cursor", "progress_done", "progress_total", "heartbeat_at", "report"]
         )
     return True
-
-
-def _covered_years(pks: list[int], policy_year) -> dict[int, set[int]]:
-    """Per student, the earlier years of the region with cover: an established account, or
-    an opt-out because the student stayed insured elsewhere (still continuous cover)."""
-    covered = defaultdict(set)
-    earlier = {
-        "policy_year__region": policy_year.region_id,
-        "policy_year__year__lt": policy_year.year,
-    }
-    for student_id, year, state, payer in Enrollment.objects.filter(
-        student_id__in=pks, **earlier
-    ).values_list("student_id", "policy_year__year", "state", "payer"):
-        if workflow.was_covered(state, payer):
-            covered[student_id].add(year)
-    for student_id, year in OptOut.objects.filter(
-        student_id__in=pks, reason=OptOut.Reason.INSURED_ELSEWHERE, **earlier
-    ).values_list("student_id", "policy_year__year"):
-        covered[student_id].add(year)
-    return covered
 
 
 def _empty_report() -> dict:

@@ -9,13 +9,13 @@ from django.utils import timezone
 from policies import rules as policy_rules
 from policies.selectors import policy_year_rules
 
-from .. import workflow
+from .. import rules, workflow
 from ..models import (
     Enrollment,
     EnrollmentEvent,
     Student,
 )
-from ..selectors import student_eligibility
+from ..selectors import covered_years, recorded_years, student_eligibility
 from .common import chunks
 
 
@@ -40,6 +40,13 @@ def enrollment_create(
     ):
         raise EnrollmentRefused(
             f"{student} 的报到注册时间不在 {policy_year.year} 年，不能按新生参保。"
+        )
+    if kind == workflow.LATE and not (
+        policy_year.collective_window_closes_on < today <= date(policy_year.year, 12, 31)
+    ):
+        raise EnrollmentRefused(
+            f"中途参保只能在集中参保期（截至 {policy_year.collective_window_closes_on:%Y-%m-%d}）"
+            f"之后、{policy_year.year} 年内办理。"
         )
     status = student_eligibility(student)
     if not status.eligible:
@@ -114,8 +121,41 @@ def enrollment_transition(
         current.reason = reason
         if amount_paid is not None:
             current.amount_paid = amount_paid
-        current.save(update_fields=["state", "reason", "amount_paid", "updated_at"])
+        fields = ["state", "reason", "amount_paid", "updated_at"]
+        if to == workflow.PAID:
+            fields += enrollment_cover_when_paid(current, paid_on=timezone.localdate())
+        current.save(update_fields=fields)
     return current
+
+
+def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list[str]:
+    """A late enrollment's cover is known once it is paid: benefits start at the later of
+    declaration + waiting and the payment date (shanghai guide Q3), the waiting growing
+    with the gap years in the student's history. Returns the fields it set."""
+    if enrollment.kind != workflow.LATE:
+        return []
+    policy_year = enrollment.policy_year
+    year_rules = policy_year_rules(policy_year)
+    student = enrollment.student
+    gaps = rules.gap_years(
+        year=policy_year.year,
+        entry_year=student.registered_on.year,
+        covered_years=covered_years([student.pk], policy_year).get(student.pk, set()),
+        recorded_years=recorded_years(policy_year),
+        counted_from=year_rules.gaps_counted_from_year,
+    )
+    cover = policy_rules.cover_for(
+        year_rules,
+        policy_rules.EnrollmentFacts(
+            kind=workflow.LATE,
+            declared_on=timezone.localdate(enrollment.created_at),
+            paid_on=paid_on,
+            gap_years=gaps,
+        ),
+    )
+    enrollment.cover_start, enrollment.cover_end = cover.start, cover.end
+    enrollment.waiting_months = cover.waiting_months
+    return ["cover_start", "cover_end", "waiting_months"]
 
 
 def facts_of(enrollment: Enrollment) -> workflow.Facts:

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from .. import exports, incoming, spreadsheets, workflow
 from ..models import Enrollment, EnrollmentEvent, Payment, Refund
-from .enrollments import EnrollmentRefused, facts_of
+from .enrollments import EnrollmentRefused, enrollment_cover_when_paid, facts_of
 
 ZERO = Decimal("0.00")
 PAYABLE_STATES = (
@@ -79,6 +79,7 @@ def payment_record(
             )
             current.state = workflow.PAID
             fields.append("state")
+            fields += enrollment_cover_when_paid(current, paid_on=paid_on)
         current.save(update_fields=fields)
     return payment
 
