@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -87,14 +89,18 @@ class DeclarationBatchForm(PolicyYearForm):
     registered_to = forms.DateField(label=_("registered to"))
 
 
-class IncomingFileForm(forms.Form):
-    """A results or payment file for a dry run; `year` says which enrollments it is about."""
+class IncomingFileForm(PolicyYearForm):
+    """A results or payment file for a dry run, about the enrollments of a policy year."""
 
-    year = forms.IntegerField(label=_("policy year"), min_value=2000, max_value=2100)
     file = forms.FileField(
         label=_("file"), help_text=_("xlsx, xls or csv (UTF-8 or GBK); title rows are skipped.")
     )
-    clean_file = RosterUploadForm.clean_file
+
+    def clean_file(self):
+        upload = RosterUploadForm.clean_file(self)
+        if Path(upload.name).suffix.lower() not in (".xlsx", ".xls", ".csv"):
+            raise forms.ValidationError(_("Only xlsx, xls and csv files can be imported."))
+        return upload
 
 
 class YearForm(forms.Form):

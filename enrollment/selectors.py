@@ -2,7 +2,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from . import rules, workflow
-from .models import Enrollment, OptOut, Student
+from .models import CollectiveRun, Enrollment, OptOut, Student
 
 ELIGIBILITY_FIELDS = tuple(rules.EligibilityFacts.__dataclass_fields__)
 
@@ -29,11 +29,14 @@ def eligible_students(students: Iterable[Student]) -> list[Student]:
 
 
 def recorded_years(policy_year) -> frozenset[int]:
-    """The region's years before `policy_year` that the portal holds enrollments for: gap
-    years are counted only there (rules.gap_years)."""
+    """The region's years before `policy_year` whose collective enrollment the portal ran
+    to the end: only there does a student without an enrollment have a gap year
+    (rules.gap_years). A year the office ran elsewhere is unknown, not a gap."""
     return frozenset(
-        Enrollment.objects.filter(
-            policy_year__region=policy_year.region_id, policy_year__year__lt=policy_year.year
+        CollectiveRun.objects.filter(
+            status=CollectiveRun.Status.DONE,
+            policy_year__region=policy_year.region_id,
+            policy_year__year__lt=policy_year.year,
         )
         .values_list("policy_year__year", flat=True)
         .distinct()

@@ -2,6 +2,7 @@
 declarations, incoming files, opt-outs, refunds and reconciliation. Each calls services."""
 
 import re
+import time
 import uuid
 from decimal import Decimal
 from io import BytesIO
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from policies.selectors import PolicyYearAmbiguous, policy_year_for
+from policies.models import PolicyYear
 
 from . import exports, incoming, roster, rules, services, spreadsheets, workflow
 from .forms import (
@@ -347,50 +348,62 @@ def pending_lists(request, admin_site):
 
 def incoming_file(request, admin_site, *, check, apply, title: str, intro: str, opts):
     """Upload → dry run report → confirm, for the bureau's results and payment files. The
-    upload is kept under a random name between the two steps and read again to apply."""
-    form = IncomingFileForm(request.POST or None, request.FILES or None)
+    upload is kept under a random name between the two steps and read again to apply;
+    uploads never confirmed are removed after a day (they hold full ID numbers)."""
+    confirming = request.method == "POST" and "token" in request.POST
+    form = IncomingFileForm(None if confirming else request.POST or None, request.FILES or None)
     context = {}
-    if request.method == "POST" and "token" in request.POST:
-        name, year = request.POST["token"], int(request.POST["year"])
-        stored = _incoming_path(name)
+    if confirming:
+        token = request.POST["token"]
+        policy_year = get_object_or_404(PolicyYear, pk=request.POST.get("policy_year"))
+        form = IncomingFileForm(initial={"policy_year": policy_year.pk})
+        stored = _incoming_path(token)
         if not stored.exists():
             messages.error(request, _("The uploaded file has expired; upload it again."))
         else:
             try:
-                plan = apply(path=stored, year=year, by=request.user, name=name)
-            except (services.EnrollmentRefused, PolicyYearAmbiguous) as exc:
+                plan = apply(path=stored, policy_year=policy_year, by=request.user, name=token)
+            except services.EnrollmentRefused as exc:
                 messages.error(request, str(exc))
             else:
                 stored.unlink()
                 messages.success(
                     request, _("Done: %(summary)s") % {"summary": incoming.summary(plan.as_json())}
                 )
-                context["tables"] = _problem_tables(plan)
+                context["tables"] = _plan_tables(plan, applied=True)
     elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        token = f"{uuid.uuid4().hex}{suffix}"
+        _remove_stale_uploads()
+        upload, policy_year = form.cleaned_data["file"], form.cleaned_data["policy_year"]
+        token = f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
         stored = _incoming_path(token)
         stored.parent.mkdir(parents=True, exist_ok=True)
         with stored.open("wb") as target:
             for part in upload.chunks():
                 target.write(part)
-        year = form.cleaned_data["year"]
         try:
-            plan = check(path=stored, year=year, name=upload.name)
-        except (spreadsheets.FileRefused, roster.HeaderError, PolicyYearAmbiguous) as exc:
+            plan = check(path=stored, policy_year=policy_year, name=upload.name)
+        except (spreadsheets.FileRefused, roster.HeaderError) as exc:
             stored.unlink()
             messages.error(request, str(exc))
         else:
             context.update(
                 confirm={
-                    "fields": {"token": token, "year": year},
+                    "fields": {"token": token, "policy_year": policy_year.pk},
                     "label": _("Confirm and apply the usable rows"),
                 },
                 summary=incoming.summary(plan.as_json()),
-                tables=_problem_tables(plan),
+                tables=_plan_tables(plan, applied=False),
             )
     return _page(request, admin_site, title=title, opts=opts, intro=intro, form=form, **context)
+
+
+def _remove_stale_uploads(older_than: float = 24 * 3600) -> None:
+    folder = Path(settings.MEDIA_ROOT) / "incoming"
+    if folder.is_dir():
+        cutoff = time.time() - older_than
+        for path in folder.iterdir():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
 
 
 def _incoming_path(token: str) -> Path:
@@ -399,11 +412,19 @@ def _incoming_path(token: str) -> Path:
     return Path(settings.MEDIA_ROOT) / "incoming" / token
 
 
-def _problem_tables(plan) -> list[dict]:
-    tables = []
+def _plan_tables(plan, *, applied: bool) -> list[dict]:
+    header, rows = plan.preview()
+    tables = [
+        {
+            "title": _("Applied") if applied else _("Would be applied on confirmation"),
+            "headers": header,
+            "rows": rows,
+        }
+    ]
+    flagged = getattr(plan, "flagged", [])
     for title, problems in (
         (_("Rows that cannot be used (left out)"), plan.problems),
-        (_("Amounts flagged (recorded, to be checked)"), getattr(plan, "flagged", [])),
+        (_("Amounts that do not match the premium due (recorded and flagged)"), flagged),
     ):
         if problems:
             tables.append(
@@ -417,21 +438,11 @@ def _problem_tables(plan) -> list[dict]:
 
 
 def bureau_results(request, admin_site):
-    def check(*, path, year, name):
-        return services.bureau_results_check(
-            path=path, policy_year=policy_year_for(year=year), name=name
-        )
-
-    def apply(*, path, year, by, name):
-        return services.bureau_results_apply(
-            path=path, policy_year=policy_year_for(year=year), by=by, name=name
-        )
-
     return incoming_file(
         request,
         admin_site,
-        check=check,
-        apply=apply,
+        check=services.bureau_results_check,
+        apply=services.bureau_results_apply,
         title=_("Import the bureau's account results"),
         intro=_(
             "A file with the columns 证件号码, 建账结果 (已建账 / 建账失败) and 失败原因. "
@@ -466,7 +477,17 @@ def opt_out_commitment(request, pk):
         student_id=opt_out.student_id,
         detail=f"放弃参保承诺书 {opt_out.policy_year}",
     )
-    return FileResponse(opt_out.commitment.open("rb"), as_attachment=False)
+    # stored under a name of ours whose extension follows the content (services.opt_outs);
+    # the sandbox keeps anything a PDF might run away from the admin's session
+    response = FileResponse(
+        opt_out.commitment.open("rb"),
+        content_type=SCAN_TYPES[Path(opt_out.commitment.name).suffix.lower()],
+    )
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+SCAN_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}
 
 
 def students_to_chase(request, admin_site):
@@ -513,28 +534,37 @@ def refunds_issue(request, admin_site):
     form = YearForm(request.POST or request.GET or None)
     tables, confirm = [], None
     if form.is_valid() and request.method == "POST":
-        issued = services.refunds_issue(year=form.cleaned_data["year"], by=request.user)
+        issued, refused = services.refunds_issue(year=form.cleaned_data["year"], by=request.user)
         messages.success(
             request,
             _("%(count)d refunds recorded, %(total)s yuan.")
             % {"count": len(issued), "total": sum((r.amount for r in issued), Decimal("0.00"))},
         )
+        for message in refused:
+            messages.warning(request, message)
         return redirect("admin:enrollment_refund_changelist")
     if form.is_valid():
         year = form.cleaned_data["year"]
         due = services.refunds_due(year=year)
-        students = dict(
-            Enrollment.objects.filter(pk__in=[d.enrollment_id for d in due]).values_list(
-                "pk", "student__student_number"
+        students = {
+            pk: values
+            for pk, *values in Enrollment.objects.filter(pk__in=[pk for pk, _ in due]).values_list(
+                "pk", "student__college", "student__student_number", "student__name"
             )
-        )
+        }
         tables.append(
             {
                 "title": _("Due"),
-                "headers": [_("student number"), _("amount"), _("reason")],
+                "headers": [
+                    _("college"),
+                    _("student number"),
+                    _("name"),
+                    _("amount"),
+                    _("reason"),
+                ],
                 "rows": [
-                    [students[d.enrollment_id], d.amount, Refund.Reason(d.reason).label]
-                    for d in due
+                    [*students[pk], owed.amount, Refund.Reason(owed.reason).label]
+                    for pk, owed in due
                 ],
                 "footer": format_html(
                     '<a href="{}?year={}">{}</a>',

@@ -31,8 +31,10 @@ GOVERNMENT = "government"
 FAMILY_AID = "family_aid"
 
 _DECLARED_FLOW = {
-    DECLARED: {PAID, FAILED, OPTED_OUT},
-    PAID: {ESTABLISHED, FAILED},
+    # a government-paid (低保) premium is never collected by the school (DESIGN.md §4.4)
+    DECLARED: {PAID, ESTABLISHED, FAILED, OPTED_OUT},
+    # a student who paid may still opt out before the account exists: the money goes back
+    PAID: {ESTABLISHED, FAILED, OPTED_OUT},
     # a family mutual-aid premium is deducted from the relative's account once the bureau
     # confirms: what the school collected goes back (shanghai guide Q18)
     ESTABLISHED: {REMITTED, REFUNDED},
@@ -46,8 +48,10 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     FRESHMAN: {
         NOT_ESTABLISHED: {PENDING_REVIEW, OPTED_OUT},
         PENDING_REVIEW: {ESTABLISHED, FAILED},
-        # a failed account (e.g. 相同证件号存在其他医保账户但姓名不同) is fixed and confirmed again
-        FAILED: {PENDING_REVIEW},
+        # a failed account (e.g. 相同证件号存在其他医保账户但姓名不同) is fixed and confirmed
+        # again, or what a Wuhan freshman paid goes back
+        FAILED: {PENDING_REVIEW, REFUNDED},
+        REFUNDED: set(),
         ESTABLISHED: set(),
         OPTED_OUT: set(),
         EXEMPT: set(),
@@ -107,6 +111,8 @@ def check_transition(facts: Facts, target: str, *, reason: str = "") -> None:
         raise TransitionRefused(f"变为「{LABELS[target]}」必须填写原因。")
     if target == PAID and facts.premium_due <= 0:
         raise TransitionRefused("该记录无需缴费。")
+    if facts.state == DECLARED and target == ESTABLISHED and facts.payer != GOVERNMENT:
+        raise TransitionRefused("保费尚未缴清，不能建账（只有政府代缴的可直接建账）。")
     if target == REFUNDED:
         if facts.amount_paid <= 0:
             raise TransitionRefused("未收取任何费用，无需退费。")
@@ -132,6 +138,31 @@ def price(*, kind: str, category: str, premium: Decimal, freshman_premium_waived
         return Pricing(Decimal("0.00"), STUDENT, INITIAL[kind])
     payer = {"low_income_family": GOVERNMENT, "hardship": SCHOOL_FUND}.get(category, STUDENT)
     return Pricing(premium, payer, INITIAL[kind])
+
+
+@dataclass(frozen=True)
+class RefundDue:
+    amount: Decimal
+    reason: str  # a Refund.Reason value
+    refunds_state: bool  # the enrollment becomes "refunded"
+
+
+def refund_due(facts: Facts, *, refunded: Decimal) -> RefundDue | None:
+    """What the school owes back on one enrollment, given what it already refunded: a
+    family mutual-aid premium once the account is established (shanghai guide Q18), a
+    failed account's premium, money taken before an opt-out, and anything paid beyond
+    the premium."""
+    left = facts.amount_paid - refunded
+    if left <= 0 or facts.state == REFUNDED:
+        return None
+    if facts.state == ESTABLISHED and facts.payer == FAMILY_AID:
+        return RefundDue(left, "family_aid", True)
+    if facts.state == FAILED:
+        return RefundDue(left, "account_failed", True)
+    if facts.state == OPTED_OUT:
+        return RefundDue(left, "opted_out", False)
+    excess = left - facts.premium_due
+    return RefundDue(excess, "duplicate", False) if excess > 0 else None
 
 
 def was_covered(state: str, payer: str) -> bool:

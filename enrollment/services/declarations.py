@@ -38,8 +38,8 @@ PENDING_HEADER = ["学院", "专业", "学号", "姓名", "手机号", "报到�
 def declaration_batch_create(
     *, policy_year, registered_from: date, registered_to: date, today: date, by=None
 ) -> DeclarationBatch:
-    """The eligible freshmen registered in the range and not declared yet, grouped as the
-    next batch. Their freshman enrollments are created first where missing; severe
+    """The eligible freshmen registered in the range, not declared yet nor opted out,
+    grouped as the next batch. Their freshman enrollments are created first where missing; severe
     disability is never declared (the bureau creates those accounts, DESIGN.md §4.4)."""
     if registered_from > registered_to:
         raise EnrollmentRefused("开始日期晚于结束日期。")
@@ -47,10 +47,14 @@ def declaration_batch_create(
         raise EnrollmentRefused(
             f"{policy_year} 的新生申报已于 {policy_year.freshman_window_closes_on:%Y-%m-%d} 截止。"
         )
-    students = Student.objects.filter(
-        registered_on__range=(registered_from, registered_to),
-        registered_on__year=policy_year.year,
-    ).exclude(enrollments__policy_year=policy_year)
+    students = (
+        Student.objects.filter(
+            registered_on__range=(registered_from, registered_to),
+            registered_on__year=policy_year.year,
+        )
+        .exclude(enrollments__policy_year=policy_year)
+        .exclude(opt_outs__policy_year=policy_year)
+    )
     year_rules = policy_year_rules(policy_year)
     created = [
         enrollment_build(
@@ -170,22 +174,46 @@ def pending_list_xlsx(*, policy_year, college: str | None = None) -> tuple[bytes
 # --- the bureau's results ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Move:
+    result: incoming.Result
+    enrollment_id: int
+    name: str
+    state: str
+
+
 @dataclass
 class ResultsPlan:
     """A dry run of a results file: what would move, and what cannot be used and why."""
 
     header_row: int = 0
     rows: int = 0
-    moves: list[tuple[incoming.Result, int, str]] = field(default_factory=list)
+    moves: list["Move"] = field(default_factory=list)
     unchanged: int = 0
     problems: list[incoming.Problem] = field(default_factory=list)
     applied: bool = False
 
+    def preview(self) -> tuple[list[str], list[list]]:
+        """What would move (or moved), for the staff; ID numbers masked."""
+        header = ["行", "姓名", "证件号码", "现状态", "建账结果", "失败原因"]
+        rows = [
+            [
+                move.result.row,
+                move.name,
+                rules.mask_id(move.result.id_number),
+                workflow.LABELS[move.state],
+                workflow.LABELS[move.result.outcome],
+                move.result.reason,
+            ]
+            for move in self.moves
+        ]
+        return header, rows
+
     def as_json(self) -> dict:
         return {
             "rows": self.rows,
-            "established": sum(1 for r, _, _ in self.moves if r.outcome == workflow.ESTABLISHED),
-            "failed": sum(1 for r, _, _ in self.moves if r.outcome == workflow.FAILED),
+            "established": sum(1 for m in self.moves if m.result.outcome == workflow.ESTABLISHED),
+            "failed": sum(1 for m in self.moves if m.result.outcome == workflow.FAILED),
             "unchanged": self.unchanged,
             "problems": [problem.as_json() for problem in self.problems],
             "applied": self.applied,
@@ -213,10 +241,19 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
             results.append(parsed)
     seen = Counter(result.id_number for result in results)
     enrollments = {
-        id_number: (pk, state, kind)
-        for pk, id_number, state, kind in Enrollment.objects.filter(
+        enrollment["student__id_number"]: enrollment
+        for enrollment in Enrollment.objects.filter(
             policy_year=policy_year, student__id_number__in=list(seen)
-        ).values_list("pk", "student__id_number", "state", "kind")
+        ).values(
+            "pk",
+            "student__id_number",
+            "student__name",
+            "kind",
+            "state",
+            "payer",
+            "amount_paid",
+            "premium_due",
+        )
     }
     for result in results:
         shown = _shown(result)
@@ -233,18 +270,22 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
                 incoming.Problem(result.row, "证件号码", f"{shown} 在 {policy_year} 没有参保记录。")
             )
             continue
-        pk, state, kind = found
-        if state == result.outcome:
+        if found["state"] == result.outcome:
             plan.unchanged += 1
             continue
+        facts = workflow.Facts(
+            kind=found["kind"],
+            state=found["state"],
+            payer=found["payer"],
+            amount_paid=found["amount_paid"],
+            premium_due=found["premium_due"],
+        )
         try:
-            workflow.check_transition(
-                workflow.Facts(kind=kind, state=state), result.outcome, reason=result.reason
-            )
+            workflow.check_transition(facts, result.outcome, reason=result.reason)
         except workflow.TransitionRefused as exc:
             plan.problems.append(incoming.Problem(result.row, "建账结果", f"{shown}：{exc}"))
             continue
-        plan.moves.append((result, pk, state))
+        plan.moves.append(Move(result, found["pk"], found["student__name"], found["state"]))
     return plan
 
 
@@ -257,12 +298,12 @@ def bureau_results_apply(*, path: Path, policy_year, by=None, name: str = "") ->
     """The dry run again, then its moves, all or nothing; problem rows are left for the
     staff (they are in the returned plan)."""
     plan = bureau_results_check(path=path, policy_year=policy_year, name=name)
-    for result, pk, _ in plan.moves:
+    for move in plan.moves:
         enrollment_transition(
-            enrollment=Enrollment(pk=pk),
-            to=result.outcome,
+            enrollment=Enrollment(pk=move.enrollment_id),
+            to=move.result.outcome,
             by=by,
-            reason=result.reason or "医保部门返回：已建账",
+            reason=move.result.reason or "医保部门返回：已建账",
         )
     plan.applied = True
     return plan

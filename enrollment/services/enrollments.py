@@ -10,11 +10,7 @@ from policies import rules as policy_rules
 from policies.selectors import policy_year_rules
 
 from .. import rules, workflow
-from ..models import (
-    Enrollment,
-    EnrollmentEvent,
-    Student,
-)
+from ..models import Enrollment, EnrollmentEvent, OptOut, Student
 from ..selectors import covered_years, recorded_years, student_eligibility
 from .common import chunks
 
@@ -48,6 +44,8 @@ def enrollment_create(
             f"中途参保只能在集中参保期（截至 {policy_year.collective_window_closes_on:%Y-%m-%d}）"
             f"之后、{policy_year.year} 年内办理。"
         )
+    if OptOut.objects.filter(student=student, policy_year=policy_year).exists():
+        raise EnrollmentRefused(f"{student} 已签署 {policy_year} 的放弃参保承诺。")
     status = student_eligibility(student)
     if not status.eligible:
         raise EnrollmentRefused(f"{student} 不符合参保条件：{status.message}")
@@ -113,19 +111,34 @@ def enrollment_transition(
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if to == workflow.PAID and not (amount_paid and amount_paid > 0):
             raise workflow.TransitionRefused("记为已缴费须填写实缴金额。")
-        workflow.check_transition(facts_of(current), to, reason=reason)
-        EnrollmentEvent.objects.create(
-            enrollment=current, from_state=current.state, to_state=to, reason=reason, by=by
-        )
-        current.state = to
-        current.reason = reason
         if amount_paid is not None:
             current.amount_paid = amount_paid
-        fields = ["state", "reason", "amount_paid", "updated_at"]
-        if to == workflow.PAID:
-            fields += enrollment_cover_when_paid(current, paid_on=timezone.localdate())
-        current.save(update_fields=fields)
+        move_locked(current, to, by=by, reason=reason, also=["amount_paid"])
     return current
+
+
+def move_locked(
+    current: Enrollment,
+    to: str,
+    *,
+    by=None,
+    reason: str = "",
+    paid_on: date | None = None,
+    also: list[str] | None = None,
+) -> None:
+    """The one place an enrollment's state changes, on a row the caller has locked:
+    checked by the workflow, recorded as an event, the cover of a late enrollment set
+    when it is paid. `also` names fields the caller changed on the row."""
+    workflow.check_transition(facts_of(current), to, reason=reason)
+    EnrollmentEvent.objects.create(
+        enrollment=current, from_state=current.state, to_state=to, reason=reason, by=by
+    )
+    current.state = to
+    current.reason = reason
+    fields = ["state", "reason", "updated_at", *(also or [])]
+    if to == workflow.PAID:
+        fields += enrollment_cover_when_paid(current, paid_on=paid_on or timezone.localdate())
+    current.save(update_fields=fields)
 
 
 def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list[str]:

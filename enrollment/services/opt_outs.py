@@ -1,6 +1,8 @@
 """Opt-outs (主动放弃, DESIGN.md §1.2, §4.4) and the students 学生处 must chase: eligible,
 not enrolled, and without a signed commitment on file."""
 
+import contextlib
+import uuid
 from datetime import date
 
 from django.db import transaction
@@ -11,7 +13,8 @@ from ..selectors import student_pks_with_eligibility
 from .enrollments import EnrollmentRefused, enrollment_transition, facts_of
 
 MAX_COMMITMENT_BYTES = 5 * 1024 * 1024
-# what a scan may be, by its first bytes: the name and the browser's word are not trusted
+# what a scan may be, by its first bytes (the name and the browser's word are not trusted),
+# and the extension it is stored with
 COMMITMENT_SIGNATURES = {
     b"%PDF-": "pdf",
     b"\xff\xd8\xff": "jpg",
@@ -54,23 +57,24 @@ def opt_out_record(
     by=None,
 ) -> OptOut:
     """Record the signed refusal; an enrollment of that year still open becomes opted
-    out (the workflow decides which can)."""
+    out (the workflow decides which can). Nothing is kept if anything fails, the scan
+    included."""
     problem = opt_out_problem(
         student=student, policy_year=policy_year, reason=reason, detail=detail
     )
     if problem:
         raise EnrollmentRefused(problem)
-    with transaction.atomic():
-        opt_out = OptOut(
-            student=student,
-            policy_year=policy_year,
-            reason=reason,
-            detail=detail,
-            signed_on=signed_on,
-            recorded_by=by,
-        )
+    opt_out = OptOut(
+        student=student,
+        policy_year=policy_year,
+        reason=reason,
+        detail=detail,
+        signed_on=signed_on,
+        recorded_by=by,
+    )
+    with _scan_removed_on_failure(opt_out), transaction.atomic():
         if commitment is not None:
-            opt_out.commitment.save(commitment.name, commitment, save=False)
+            _keep_scan(opt_out, commitment)
         opt_out.save()
         enrollment = Enrollment.objects.filter(student=student, policy_year=policy_year).first()
         if enrollment is not None:
@@ -84,10 +88,49 @@ def opt_out_record(
     return opt_out
 
 
+def opt_out_attach_commitment(*, opt_out: OptOut, commitment) -> OptOut:
+    """The scan, brought after the opt-out was recorded (or a clearer one)."""
+    previous = opt_out.commitment.name
+    with _scan_removed_on_failure(opt_out):
+        _keep_scan(opt_out, commitment)
+        opt_out.save(update_fields=["commitment"])
+    if previous:
+        opt_out.commitment.storage.delete(previous)
+    return opt_out
+
+
+def _keep_scan(opt_out: OptOut, upload) -> None:
+    """Checked by its content and stored under a name of ours: the uploaded name (and its
+    extension, which decides how a browser shows the file) is never used."""
+    head = upload.read(16)
+    upload.seek(0)
+    problem = commitment_problem(head, upload.size)
+    if problem:
+        raise EnrollmentRefused(problem)
+    extension = next(ext for sig, ext in COMMITMENT_SIGNATURES.items() if head.startswith(sig))
+    opt_out.commitment.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+
+
+@contextlib.contextmanager
+def _scan_removed_on_failure(opt_out: OptOut):
+    before = opt_out.commitment.name
+    try:
+        yield
+    except BaseException:
+        if opt_out.commitment.name and opt_out.commitment.name != before:
+            opt_out.commitment.storage.delete(opt_out.commitment.name)
+        raise
+
+
 def students_to_chase(*, policy_year):
-    """Eligible students at school in the year with no enrollment for it and no scanned
-    commitment: 学生处 must get either an enrollment or a signed commitment from them."""
-    enrolled = Enrollment.objects.filter(policy_year=policy_year).values("student_id")
+    """Eligible students at school in the year who are neither enrolled nor hold a scanned
+    commitment (an opt-out without its scan counts as not signed): 学生处 must get one or
+    the other from them."""
+    enrolled = (
+        Enrollment.objects.filter(policy_year=policy_year)
+        .exclude(state=workflow.OPTED_OUT)
+        .values("student_id")
+    )
     signed = (
         OptOut.objects.filter(policy_year=policy_year).exclude(commitment="").values("student_id")
     )

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from .. import exports, incoming, spreadsheets, workflow
+from .. import exports, incoming, rules, spreadsheets, workflow
 from ..models import Enrollment, EnrollmentEvent, Payment, Refund
-from .enrollments import EnrollmentRefused, enrollment_cover_when_paid, facts_of
+from .enrollments import EnrollmentRefused, facts_of, move_locked
 
 ZERO = Decimal("0.00")
 PAYABLE_STATES = (
@@ -67,20 +67,17 @@ def payment_record(
             recorded_by=by,
         )
         current.amount_paid += amount
-        fields = ["amount_paid", "updated_at"]
         if current.state == workflow.DECLARED and current.amount_paid >= current.premium_due > 0:
-            workflow.check_transition(facts_of(current), workflow.PAID)
-            EnrollmentEvent.objects.create(
-                enrollment=current,
-                from_state=current.state,
-                to_state=workflow.PAID,
-                reason=f"收据号 {receipt_number}",
+            move_locked(
+                current,
+                workflow.PAID,
                 by=by,
+                reason=f"收据号 {receipt_number}",
+                paid_on=paid_on,
+                also=["amount_paid"],
             )
-            current.state = workflow.PAID
-            fields.append("state")
-            fields += enrollment_cover_when_paid(current, paid_on=paid_on)
-        current.save(update_fields=fields)
+        else:
+            current.save(update_fields=["amount_paid", "updated_at"])
     return payment
 
 
@@ -94,6 +91,22 @@ class PaymentsPlan:
     problems: list[incoming.Problem] = field(default_factory=list)
     applied: bool = False
 
+    def preview(self) -> tuple[list[str], list[list]]:
+        header = ["行", "学号", "金额", "缴费日期", "缴费方式", "收据号"]
+        channels = dict(Payment.Channel.choices)
+        rows = [
+            [
+                line.row,
+                line.student_number or rules.mask_id(line.id_number),
+                line.amount,
+                f"{line.paid_on:%Y-%m-%d}",
+                str(channels[line.channel]),
+                line.receipt_number,
+            ]
+            for line, _ in self.lines
+        ]
+        return header, rows
+
     def as_json(self) -> dict:
         return {
             "rows": self.rows,
@@ -106,8 +119,8 @@ class PaymentsPlan:
         }
 
 
-def payments_import_check(*, path: Path, year: int, name: str = "") -> PaymentsPlan:
-    """Each line is matched to the student's enrollment of `year` by student number (or
+def payments_import_check(*, path: Path, policy_year, name: str = "") -> PaymentsPlan:
+    """Each line is matched to the student's enrollment of the year by student number (or
     ID number). A receipt already recorded for the same student and amount is unchanged,
     so importing the same file twice adds nothing; any other reuse is a problem."""
     sheet = spreadsheets.read_sheet(path, name=name)
@@ -126,7 +139,7 @@ def payments_import_check(*, path: Path, year: int, name: str = "") -> PaymentsP
             plan.problems.append(parsed)
         else:
             lines.append(parsed)
-    enrollments = Enrollment.objects.filter(policy_year__year=year).filter(
+    enrollments = Enrollment.objects.filter(policy_year=policy_year).filter(
         Q(
             student__student_number__in=[
                 line.student_number for line in lines if line.student_number
@@ -154,7 +167,7 @@ def payments_import_check(*, path: Path, year: int, name: str = "") -> PaymentsP
         if enrollment is None:
             who = line.student_number or "该证件号码"
             plan.problems.append(
-                incoming.Problem(line.row, "学号", f"{who} 在 {year} 年度没有参保记录。")
+                incoming.Problem(line.row, "学号", f"{who} 在 {policy_year} 没有参保记录。")
             )
             continue
         if receipts[line.receipt_number] > 1:
@@ -195,10 +208,10 @@ def payments_import_check(*, path: Path, year: int, name: str = "") -> PaymentsP
 
 
 @transaction.atomic
-def payments_import_apply(*, path: Path, year: int, by=None, name: str = "") -> PaymentsPlan:
+def payments_import_apply(*, path: Path, policy_year, by=None, name: str = "") -> PaymentsPlan:
     """The dry run again, then every usable line recorded (flagged ones included), all
     or nothing."""
-    plan = payments_import_check(path=path, year=year, name=name)
+    plan = payments_import_check(path=path, policy_year=policy_year, name=name)
     for line, enrollment_id in plan.lines:
         payment_record(
             enrollment=Enrollment(pk=enrollment_id),
@@ -239,6 +252,11 @@ def enrollment_choose_family_aid(*, enrollment: Enrollment, at: datetime, by=Non
             )
         if current.payer == workflow.FAMILY_AID:
             return current
+        if current.payer != workflow.STUDENT:
+            raise EnrollmentRefused(
+                f"{current.student}：保费由{workflow.PAYER_LABELS[current.payer]}承担，"
+                "不改为家庭共济缴费。"
+            )
         current.payer = workflow.FAMILY_AID
         current.save(update_fields=["payer", "updated_at"])
         EnrollmentEvent.objects.create(
@@ -254,63 +272,43 @@ def enrollment_choose_family_aid(*, enrollment: Enrollment, at: datetime, by=Non
 # --- refunds -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RefundDue:
-    enrollment_id: int
-    amount: Decimal
-    reason: str
-    refunds_state: bool  # the enrollment becomes "refunded"
-
-
-def refunds_due(*, year: int) -> list[RefundDue]:
-    """Who gets money back: family mutual-aid premiums once the account is established,
-    premiums of accounts that failed, money taken before an opt-out, and whatever was
-    paid beyond the premium."""
-    due = []
+def refunds_due(*, year: int) -> list[tuple[int, workflow.RefundDue]]:
+    """(enrollment pk, what is owed back) for every enrollment of `year` with money to
+    return (workflow.refund_due)."""
     enrollments = Enrollment.objects.filter(policy_year__year=year, amount_paid__gt=0).annotate(
         refunded=Coalesce(Sum("refunds__amount"), ZERO)
     )
+    due = []
     for enrollment in enrollments.order_by("pk"):
-        left = enrollment.amount_paid - enrollment.refunded
-        if left <= 0:
-            continue
-        if enrollment.state == workflow.ESTABLISHED and enrollment.payer == workflow.FAMILY_AID:
-            due.append(RefundDue(enrollment.pk, left, Refund.Reason.FAMILY_AID, True))
-        elif enrollment.state == workflow.FAILED:
-            due.append(RefundDue(enrollment.pk, left, Refund.Reason.ACCOUNT_FAILED, True))
-        elif enrollment.state == workflow.OPTED_OUT:
-            due.append(RefundDue(enrollment.pk, left, Refund.Reason.OPTED_OUT, False))
-        elif enrollment.state in (workflow.PAID, workflow.ESTABLISHED, workflow.REMITTED):
-            excess = left - enrollment.premium_due
-            if excess > 0:
-                due.append(RefundDue(enrollment.pk, excess, Refund.Reason.DUPLICATE, False))
+        owed = workflow.refund_due(facts_of(enrollment), refunded=enrollment.refunded)
+        if owed is not None:
+            due.append((enrollment.pk, owed))
     return due
 
 
-@transaction.atomic
-def refunds_issue(*, year: int, by=None) -> list[Refund]:
-    """Record every refund due in `year`, moving the enrollments concerned to refunded."""
-    issued = []
-    for item in refunds_due(year=year):
-        current = Enrollment.objects.select_for_update().get(pk=item.enrollment_id)
-        if item.refunds_state:
-            reason = Refund.Reason(item.reason).label
-            workflow.check_transition(facts_of(current), workflow.REFUNDED, reason=str(reason))
-            EnrollmentEvent.objects.create(
-                enrollment=current,
-                from_state=current.state,
-                to_state=workflow.REFUNDED,
-                reason=f"退费 {item.amount} 元",
-                by=by,
-            )
-            current.state = workflow.REFUNDED
-            current.save(update_fields=["state", "updated_at"])
-        issued.append(
-            Refund.objects.create(
-                enrollment=current, amount=item.amount, reason=item.reason, created_by=by
-            )
-        )
-    return issued
+def refunds_issue(*, year: int, by=None) -> tuple[list[Refund], list[str]]:
+    """Record every refund due in `year`, one enrollment per transaction: its row is
+    locked and what is owed worked out again, so two clicks never refund twice. Returns
+    the refunds and, for the enrollments the workflow would not move, why."""
+    issued, refused = [], []
+    for pk, _ in refunds_due(year=year):
+        try:
+            with transaction.atomic():
+                current = Enrollment.objects.select_for_update().get(pk=pk)
+                refunded = current.refunds.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+                owed = workflow.refund_due(facts_of(current), refunded=refunded)
+                if owed is None:
+                    continue
+                if owed.refunds_state:
+                    move_locked(current, workflow.REFUNDED, by=by, reason=f"退费 {owed.amount} 元")
+                issued.append(
+                    Refund.objects.create(
+                        enrollment=current, amount=owed.amount, reason=owed.reason, created_by=by
+                    )
+                )
+        except workflow.TransitionRefused as exc:
+            refused.append(f"{current.student}：{exc}")
+    return issued, refused
 
 
 def refund_list_xlsx(*, year: int) -> tuple[bytes, int, Decimal]:

@@ -179,20 +179,27 @@ def test_a_rerun_creates_nothing_and_counts_what_exists(year_2026, live_worker):
     assert EnrollmentEvent.objects.count() == events
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_gap_year_brings_a_waiting_period(year_2026, live_worker):
-    """Student A was enrolled in 2025, B was at school in 2025 without cover: for 2026 B
-    waits 3 fixed + 1 variable month, so benefits from 1 May 2026 (shanghai guide Q5)."""
-    a, b = make_students(2, registered_on=date(2024, 9, 1))
+def enrolled_in_2025(student, *, run_done: bool) -> None:
     year_2025 = PolicyYear.objects.get(code="shanghai-2025")
     Enrollment.objects.create(
-        student=a,
+        student=student,
         policy_year=year_2025,
         kind=workflow.COLLECTIVE,
         state=workflow.REMITTED,
         payer=workflow.STUDENT,
         premium_due=Decimal("355.00"),
     )
+    if run_done:
+        CollectiveRun.objects.create(policy_year=year_2025, status=CollectiveRun.Status.DONE)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_gap_year_brings_a_waiting_period(year_2026, live_worker):
+    """The 2025 collective run was done in the portal; A was enrolled, B was at school
+    without cover: for 2026 B waits 3 fixed + 1 variable month, so benefits from
+    1 May 2026 (shanghai guide Q5)."""
+    a, b = make_students(2, registered_on=date(2024, 9, 1))
+    enrolled_in_2025(a, run_done=True)
 
     run = _run_to_the_end(year_2026)
 
@@ -201,6 +208,19 @@ def test_a_gap_year_brings_a_waiting_period(year_2026, live_worker):
     assert (continuous.waiting_months, continuous.cover_start) == (0, date(2026, 1, 1))
     assert (gap.waiting_months, gap.cover_start) == (4, date(2026, 5, 1))
     assert run.report["with_waiting"] == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_year_the_portal_did_not_run_gives_no_gap(year_2026, live_worker):
+    """2025's collective enrollment was not run here (one enrollment typed in is not a
+    year on record): nobody is given a gap year for 2025."""
+    a, b = make_students(2, registered_on=date(2024, 9, 1))
+    enrolled_in_2025(a, run_done=False)
+
+    run = _run_to_the_end(year_2026)
+
+    assert Enrollment.objects.get(student=b, policy_year=year_2026).waiting_months == 0
+    assert run.report["with_waiting"] == 0
 
 
 def _run_to_the_end(policy_year, timeout: float = 30) -> CollectiveRun:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enrollment import services, workflow
-from enrollment.models import Enrollment, Student
+from enrollment.models import CollectiveRun, Enrollment, Student
 from enrollment.tests.files import resident_id
 from policies.models import PolicyYear
 from policies.services import policy_year_copy_to_draft
@@ -80,12 +80,13 @@ def test_paid_after_the_waiting_period_starts_on_the_payment_date():
 
 
 def test_a_gap_year_adds_a_month():
-    """2025 is on record (another student was enrolled); this one was at school in 2025
+    """2025's collective run was done in the portal; this student was at school in 2025
     without cover: 3 fixed + 1 variable month from 5 Mar 2026 → 5 Jul 2026."""
-    other = student(2)
+    year_2025 = PolicyYear.objects.get(code="shanghai-2025")
+    CollectiveRun.objects.create(policy_year=year_2025, status=CollectiveRun.Status.DONE)
     Enrollment.objects.create(
-        student=other,
-        policy_year=PolicyYear.objects.get(code="shanghai-2025"),
+        student=student(2),
+        policy_year=year_2025,
         kind=workflow.COLLECTIVE,
         state=workflow.REMITTED,
         payer=workflow.STUDENT,

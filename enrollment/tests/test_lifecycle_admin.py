@@ -166,15 +166,17 @@ def test_bureau_results_dry_run_then_confirm(client, office, demo):
     )
     url = reverse("admin:enrollment_bureau_results")
 
-    checked = client.post(url, {"year": 2026, "file": upload})
+    checked = client.post(url, {"policy_year": demo.pk, "file": upload})
     text = checked.content.decode()
     token = re.search(r'name="token" value="([^"]+)"', text).group(1)
     still = Enrollment.objects.get(pk=first.pk).state
-    applied = client.post(url, {"year": 2026, "token": token}, follow=True)
+    applied = client.post(url, {"policy_year": demo.pk, "token": token}, follow=True)
 
     assert still == workflow.PENDING_REVIEW  # the dry run wrote nothing
-    assert "第 5 行" not in text and "5" in text and "没有参保记录" in text
+    assert "没有参保记录" in text and first.student.name in text  # a problem, and a move
+    assert first.student.id_number not in text  # ID numbers are masked in the report
     assert applied.status_code == 200
+    assert "这个字段是必填项" not in applied.content.decode()
     assert Enrollment.objects.get(pk=first.pk).state == workflow.ESTABLISHED
     failed = Enrollment.objects.get(pk=second.pk)
     assert (failed.state, failed.reason) == (
@@ -199,9 +201,9 @@ def test_payment_file_dry_run_then_confirm_flags_a_short_amount(client, office, 
     )
     url = reverse("admin:enrollment_payments_import")
 
-    checked = client.post(url, {"year": 2026, "file": upload}).content.decode()
+    checked = client.post(url, {"policy_year": demo.pk, "file": upload}).content.decode()
     token = re.search(r'name="token" value="([^"]+)"', checked).group(1)
-    client.post(url, {"year": 2026, "token": token})
+    client.post(url, {"policy_year": demo.pk, "token": token})
 
     # 355.00 settles the premium (shanghai guide Q2); 300.00 is 55.00 short: flagged
     assert "与应缴 355.00 元不符" in checked

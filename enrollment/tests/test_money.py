@@ -164,7 +164,7 @@ def payment_file(tmp_path, rows, name="缴费.xlsx", titles=()):
     return xlsx(tmp_path / name, rows, header=PAYMENT_HEADER, titles=titles)
 
 
-def test_a_payment_file_is_recorded(tmp_path, payers):
+def test_a_payment_file_is_recorded(tmp_path, payers, shanghai_2026):
     path = payment_file(
         tmp_path,
         [
@@ -173,7 +173,7 @@ def test_a_payment_file_is_recorded(tmp_path, payers):
         ],
     )
 
-    plan = services.payments_import_check(path=path, year=2026)
+    plan = services.payments_import_check(path=path, policy_year=shanghai_2026)
 
     # 2 × 355.00 = 710.00
     assert plan.as_json() == {
@@ -187,7 +187,7 @@ def test_a_payment_file_is_recorded(tmp_path, payers):
     }
     assert not Payment.objects.exists()  # a dry run writes nothing
 
-    services.payments_import_apply(path=path, year=2026)
+    services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
     assert [(fresh(e).state, fresh(e).amount_paid) for e in payers[:2]] == [
         ("paid", PREMIUM),
@@ -200,7 +200,7 @@ def test_a_payment_file_is_recorded(tmp_path, payers):
     assert Payment.objects.get(receipt_number="SJ-0002").paid_on == date(2025, 11, 26)
 
 
-def test_row_problems_name_row_and_column(tmp_path, payers):
+def test_row_problems_name_row_and_column(tmp_path, payers, shanghai_2026):
     path = payment_file(
         tmp_path,
         [
@@ -212,7 +212,7 @@ def test_row_problems_name_row_and_column(tmp_path, payers):
         titles=["2025年11月 学生医保代收明细"],
     )
 
-    plan = services.payments_import_apply(path=path, year=2026)
+    plan = services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
     # header on sheet row 2 below the title, so data starts on row 3
     assert plan.header_row == 2
@@ -225,10 +225,10 @@ def test_row_problems_name_row_and_column(tmp_path, payers):
     assert [fresh(e).state for e in payers] == ["declared", "declared", "paid"]
 
 
-def test_a_wrong_amount_in_a_file_is_flagged_and_still_recorded(tmp_path, payers):
+def test_a_wrong_amount_in_a_file_is_flagged_and_still_recorded(tmp_path, payers, shanghai_2026):
     path = payment_file(tmp_path, [["25020001", "300", "2025-11-25", "现金", "SJ-0001"]])
 
-    plan = services.payments_import_apply(path=path, year=2026)
+    plan = services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
     [flag] = plan.flagged
     assert (flag.row, flag.column) == (2, "金额")
@@ -239,7 +239,7 @@ def test_a_wrong_amount_in_a_file_is_flagged_and_still_recorded(tmp_path, payers
     )
 
 
-def test_importing_the_same_file_again_adds_nothing(tmp_path, payers):
+def test_importing_the_same_file_again_adds_nothing(tmp_path, payers, shanghai_2026):
     path = payment_file(
         tmp_path,
         [
@@ -247,26 +247,26 @@ def test_importing_the_same_file_again_adds_nothing(tmp_path, payers):
             ["25020002", "355.00", "2025-11-25", "现金", "SJ-0002"],
         ],
     )
-    services.payments_import_apply(path=path, year=2026)
+    services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
-    again = services.payments_import_apply(path=path, year=2026)
+    again = services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
     assert (again.unchanged, again.lines, again.problems) == (2, [], [])
     assert Payment.objects.count() == 2
     assert fresh(payers[0]).amount_paid == PREMIUM  # not 710.00
 
 
-def test_a_receipt_reused_for_someone_else_is_a_problem(tmp_path, payers):
+def test_a_receipt_reused_for_someone_else_is_a_problem(tmp_path, payers, shanghai_2026):
     pay(payers[0], receipt="SJ-0001")
     path = payment_file(tmp_path, [["25020002", "355.00", "2025-11-25", "现金", "SJ-0001"]])
 
-    plan = services.payments_import_apply(path=path, year=2026)
+    plan = services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
     assert [(p.row, p.column) for p in plan.problems] == [(2, "收据号")]
     assert fresh(payers[1]).amount_paid == 0
 
 
-def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(tmp_path, payers):
+def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(tmp_path, payers, shanghai_2026):
     path = payment_file(
         tmp_path,
         [
@@ -275,7 +275,7 @@ def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(tmp_path, paye
         ],
     )
 
-    plan = services.payments_import_apply(path=path, year=2026)
+    plan = services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
     # the second line is checked against 355.00 already counted from the first
     assert [(f.row, f.column) for f in plan.flagged] == [(3, "金额")]
@@ -283,7 +283,7 @@ def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(tmp_path, paye
     assert (fresh(payers[0]).state, fresh(payers[0]).amount_paid) == ("paid", Decimal("710.00"))
 
 
-def test_the_usable_lines_are_recorded_all_or_nothing(tmp_path, payers, monkeypatch):
+def test_the_usable_lines_are_recorded_all_or_nothing(tmp_path, payers, monkeypatch, shanghai_2026):
     path = payment_file(
         tmp_path,
         [
@@ -304,7 +304,7 @@ def test_the_usable_lines_are_recorded_all_or_nothing(tmp_path, payers, monkeypa
     monkeypatch.setattr(payments_module, "payment_record", second_one_breaks)
 
     with pytest.raises(RuntimeError):
-        services.payments_import_apply(path=path, year=2026)
+        services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
     assert calls == ["SJ-0001", "SJ-0002"]
     assert not Payment.objects.exists()
@@ -391,7 +391,7 @@ def refund_cases(shanghai_2026):
 
 
 def test_refunds_due(refund_cases):
-    due = {item.enrollment_id: item for item in services.refunds_due(year=2026)}
+    due = dict(services.refunds_due(year=2026))
 
     case = {name: e.pk for name, e in refund_cases.items()}
     assert set(due) == {case["family"], case["failed"], case["twice"]}
@@ -407,7 +407,8 @@ def test_refunds_due(refund_cases):
 
 
 def test_refunds_issue_records_them_once(refund_cases):
-    issued = services.refunds_issue(year=2026)
+    issued, refused = services.refunds_issue(year=2026)
+    assert refused == []
 
     # 3 × 355.00 = 1065.00
     assert len(issued) == 3
@@ -422,7 +423,7 @@ def test_refunds_issue_records_them_once(refund_cases):
     }
     assert fresh(refund_cases["family"]).events.last().reason == "退费 355.00 元"
 
-    assert services.refunds_issue(year=2026) == []
+    assert services.refunds_issue(year=2026) == ([], [])
     assert services.refunds_due(year=2026) == []
     assert Refund.objects.count() == 3
 
@@ -441,7 +442,7 @@ def test_an_overpayment_is_refunded_by_its_excess_only(shanghai_2026):
     pay(enrollment)
     pay(enrollment, "100.00")  # flagged as a duplicate when recorded
 
-    [refund] = services.refunds_issue(year=2026)
+    [refund], _ = services.refunds_issue(year=2026)
 
     # 355.00 + 100.00 = 455.00 collected; 455.00 - 355.00 = 100.00 back
     assert (refund.amount, refund.reason) == (Decimal("100.00"), "duplicate")
@@ -452,18 +453,18 @@ def test_money_collected_before_an_opt_out_is_not_lost(shanghai_2026):
     enrollment = collective(1, shanghai_2026)
     pay(enrollment, "300.00")  # a first instalment, then the student signs an opt-out
 
-    try:
-        services.opt_out_record(
-            student=enrollment.student,
-            policy_year=shanghai_2026,
-            reason="insured_elsewhere",
-            signed_on=date(2025, 11, 28),
-        )
-    except services.EnrollmentRefused:
-        return  # refusing the opt-out while money is held would do as well
+    services.opt_out_record(
+        student=enrollment.student,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+    )
 
-    due = {item.enrollment_id: item.amount for item in services.refunds_due(year=2026)}
-    assert due.get(enrollment.pk) == Decimal("300.00")
+    due = dict(services.refunds_due(year=2026))
+    assert (due[enrollment.pk].amount, due[enrollment.pk].reason) == (
+        Decimal("300.00"),
+        "opted_out",
+    )
 
 
 def test_refund_list_total_to_the_fen(refund_cases):
@@ -588,14 +589,15 @@ def test_reason_other_needs_details(shanghai_2026):
     assert "已参加父母单位补充医疗" in fresh(enrollment).reason
 
 
-def test_a_paid_enrollment_cannot_be_opted_out_and_no_scan_is_kept(
+def test_an_established_enrollment_cannot_be_opted_out_and_no_scan_is_kept(
     shanghai_2026, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
     enrollment = collective(1, shanghai_2026)
     pay(enrollment)
+    services.enrollment_transition(enrollment=enrollment, to="established")
 
-    # workflow: 已缴费 → 主动放弃 is not a move (the money would have to go back first)
+    # workflow: 已建账 → 主动放弃 is not a move (the account exists)
     with pytest.raises(services.EnrollmentRefused, match="不能变为「主动放弃」"):
         services.opt_out_record(
             student=enrollment.student,
@@ -606,7 +608,7 @@ def test_a_paid_enrollment_cannot_be_opted_out_and_no_scan_is_kept(
         )
 
     assert not OptOut.objects.exists()
-    assert fresh(enrollment).state == "paid"
+    assert fresh(enrollment).state == "established"
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
@@ -619,13 +621,14 @@ def test_a_second_opt_out_is_refused_and_leaves_no_scan_behind(shanghai_2026, se
         "reason": "insured_elsewhere",
         "signed_on": date(2025, 11, 28),
     }
-    services.opt_out_record(**arguments, commitment=commitment("first.pdf"))
+    first = services.opt_out_record(**arguments, commitment=commitment("first.pdf"))
 
     with pytest.raises(services.EnrollmentRefused):
         services.opt_out_record(**arguments, commitment=commitment("second.pdf"))
 
     assert OptOut.objects.count() == 1
-    assert [p.name for p in tmp_path.rglob("*.pdf")] == ["first.pdf"]
+    kept = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")]
+    assert kept == [first.commitment.name]  # stored under a name of ours, not "first.pdf"
 
 
 def test_commitment_problem():

@@ -36,7 +36,52 @@ def facts(kind, state, **extra):
 
 @pytest.mark.parametrize(("kind", "state", "target"), list(allowed_pairs()))
 def test_every_allowed_move(kind, state, target):
-    wf.check_transition(facts(kind, state), target, reason="原因")
+    # only a government-paid premium goes from declared straight to established
+    payer = wf.GOVERNMENT if (state, target) == (wf.DECLARED, wf.ESTABLISHED) else wf.FAMILY_AID
+    wf.check_transition(facts(kind, state, payer=payer), target, reason="原因")
+
+
+@pytest.mark.parametrize("payer", [wf.STUDENT, wf.SCHOOL_FUND, wf.FAMILY_AID])
+def test_a_collected_premium_must_be_paid_before_the_account(payer):
+    with pytest.raises(wf.TransitionRefused, match="尚未缴清"):
+        wf.check_transition(facts(wf.COLLECTIVE, wf.DECLARED, payer=payer), wf.ESTABLISHED)
+
+
+PREMIUM = Decimal("355.00")  # shanghai guide Q2
+
+
+@pytest.mark.parametrize(
+    ("state", "payer", "paid", "refunded", "expected"),
+    [
+        # family mutual aid, once established: all 355.00 back (shanghai guide Q18)
+        (wf.ESTABLISHED, wf.FAMILY_AID, "355.00", "0", ("355.00", "family_aid", True)),
+        (wf.FAILED, wf.STUDENT, "355.00", "0", ("355.00", "account_failed", True)),
+        (wf.OPTED_OUT, wf.STUDENT, "300.00", "0", ("300.00", "opted_out", False)),
+        # paid 355.00 + 100.00: the 100.00 beyond the premium goes back, the account stands
+        (wf.ESTABLISHED, wf.STUDENT, "455.00", "0", ("100.00", "duplicate", False)),
+        (wf.PAID, wf.STUDENT, "710.00", "355.00", None),  # the excess was refunded already
+        (wf.ESTABLISHED, wf.STUDENT, "355.00", "0", None),
+        (wf.DECLARED, wf.STUDENT, "300.00", "0", None),  # short, not over: nothing back
+        (wf.REFUNDED, wf.FAMILY_AID, "355.00", "355.00", None),
+    ],
+)
+def test_refund_due(state, payer, paid, refunded, expected):
+    owed = wf.refund_due(
+        wf.Facts(
+            kind=wf.COLLECTIVE,
+            state=state,
+            payer=payer,
+            amount_paid=Decimal(paid),
+            premium_due=PREMIUM,
+        ),
+        refunded=Decimal(refunded),
+    )
+
+    if expected is None:
+        assert owed is None
+    else:
+        amount, reason, refunds_state = expected
+        assert owed == wf.RefundDue(Decimal(amount), reason, refunds_state)
 
 
 @pytest.mark.parametrize(("kind", "state", "target"), list(refused_pairs()))

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment import incoming, roster, spreadsheets
-from policies.selectors import PolicyYearAmbiguous
+from policies.selectors import PolicyYearAmbiguous, policy_year_for
 
 EXIT_PROBLEMS = 1
 EXIT_REFUSED = 2
@@ -17,21 +17,26 @@ class IncomingFileCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="文件路径（xlsx / xls / csv）")
         parser.add_argument("--year", type=int, required=True, help="参保年度，例如 2026")
+        parser.add_argument("--region", help="统筹地区代码（该年度有多个地区时必填）")
         parser.add_argument("--commit", action="store_true", help="确认写入（否则只检查）")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
-    def check(self, *, path: Path, year: int):
+    # named so as not to hide BaseCommand.check (the system checks)
+    def check_file(self, *, path: Path, policy_year):
         raise NotImplementedError
 
-    def apply(self, *, path: Path, year: int):
+    def apply_file(self, *, path: Path, policy_year):
         raise NotImplementedError
 
-    def handle(self, *args, file, year, commit, json: bool, **options):
+    def handle(self, *args, file, year, region, commit, json: bool, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}", returncode=EXIT_REFUSED)
         try:
-            plan = (self.apply if commit else self.check)(path=path, year=year)
+            policy_year = policy_year_for(year=year, region=region)
+            plan = (self.apply_file if commit else self.check_file)(
+                path=path, policy_year=policy_year
+            )
         except (spreadsheets.FileRefused, roster.HeaderError, PolicyYearAmbiguous) as exc:
             raise CommandError(f"{path.name}：{exc}", returncode=EXIT_REFUSED) from exc
         data = plan.as_json()

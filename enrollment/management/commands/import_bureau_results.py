@@ -1,5 +1,4 @@
 from enrollment import services
-from policies.selectors import policy_year_for
 
 from ._incoming import IncomingFileCommand
 
@@ -10,8 +9,8 @@ class Command(IncomingFileCommand):
         "加 --commit 写入可用的行。退出码：0 全部可用，1 有问题行，2 文件无法读取或被拒绝。"
     )
 
-    def check(self, *, path, year):
-        return services.bureau_results_check(path=path, policy_year=policy_year_for(year=year))
+    def check_file(self, *, path, policy_year):
+        return services.bureau_results_check(path=path, policy_year=policy_year)
 
-    def apply(self, *, path, year):
-        return services.bureau_results_apply(path=path, policy_year=policy_year_for(year=year))
+    def apply_file(self, *, path, policy_year):
+        return services.bureau_results_apply(path=path, policy_year=policy_year)

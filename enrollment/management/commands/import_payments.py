@@ -10,8 +10,8 @@ class Command(IncomingFileCommand):
         "退出码：0 全部可用，1 有问题行，2 文件被拒绝。"
     )
 
-    def check(self, *, path, year):
-        return services.payments_import_check(path=path, year=year)
+    def check_file(self, *, path, policy_year):
+        return services.payments_import_check(path=path, policy_year=policy_year)
 
-    def apply(self, *, path, year):
-        return services.payments_import_apply(path=path, year=year)
+    def apply_file(self, *, path, policy_year):
+        return services.payments_import_apply(path=path, policy_year=policy_year)

@@ -92,7 +92,8 @@ class Command(BaseCommand):
                 today=DEMO_TODAY,
                 by=admin,
             )
-        services.declaration_batch_export(batch=DeclarationBatch.objects.first(), by=admin)
+        first = DeclarationBatch.objects.filter(policy_year=policy_year).order_by("number").first()
+        services.declaration_batch_export(batch=first, by=admin)
         freshmen = Enrollment.objects.filter(
             policy_year=policy_year, kind=workflow.FRESHMAN
         ).order_by("student__student_number")
@@ -155,7 +156,7 @@ class Command(BaseCommand):
                 services.enrollment_transition(
                     enrollment=enrollment, to=workflow.FAILED, by=admin, reason=FAILURE
                 )
-        refunds = services.refunds_issue(year=DEMO_YEAR, by=admin)
+        refunds, _ = services.refunds_issue(year=DEMO_YEAR, by=admin)
         totals = services.collective_run_totals(CollectiveRun.objects.get(pk=start.run.pk))
         self.stdout.write(
             f"示范 {DEMO_YEAR} 年度集中参保：新建 {totals['created']} 条，"

@@ -1,0 +1,136 @@
+"""`import_bureau_results` and `import_payments` from the command line: dry run by
+default, --commit, --json, the region of a year with several, and the exit codes
+(0 every row usable, 1 some rows have problems, 2 the file or the year was refused)."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from enrollment import services, workflow
+from enrollment.models import Enrollment, Payment
+from enrollment.tests.files import xlsx
+from enrollment.tests.test_declarations import enroll, freshman
+from policies.models import PolicyYear
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def confirmed():
+    policy_year = PolicyYear.objects.get(code="shanghai-2026")
+    return [enroll(freshman(seq), policy_year, confirmed=True) for seq in (1, 2)]
+
+
+def run(*args) -> tuple[int, str]:
+    out = StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=StringIO())
+    except SystemExit as exit_:
+        return exit_.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+def results_file(tmp_path, rows):
+    return xlsx(tmp_path / "结果.xlsx", rows, header=["证件号码", "建账结果", "失败原因"])
+
+
+def test_results_dry_run_writes_nothing_then_commit_applies(tmp_path, confirmed):
+    first, second = (e.student for e in confirmed)
+    path = results_file(
+        tmp_path, [[first.id_number, "已建账", ""], [second.id_number, "已建账", ""]]
+    )
+
+    code, out = run("import_bureau_results", str(path), "--year", "2026", "--json")
+    dry = json.loads(out)
+    untouched = {e.state for e in Enrollment.objects.all()}
+    code_commit, out_commit = run(
+        "import_bureau_results", str(path), "--year", "2026", "--commit", "--json"
+    )
+
+    assert (code, dry["established"], dry["applied"]) == (0, 2, False)
+    assert untouched == {workflow.PENDING_REVIEW}
+    assert (code_commit, json.loads(out_commit)["applied"]) == (0, True)
+    assert {e.state for e in Enrollment.objects.all()} == {workflow.ESTABLISHED}
+
+
+def test_results_with_an_unknown_id_exit_1_and_name_the_row(tmp_path, confirmed):
+    first = confirmed[0].student
+    path = results_file(
+        tmp_path, [[first.id_number, "已建账", ""], ["110105200001010017", "已建账", ""]]
+    )
+
+    code, out = run("import_bureau_results", str(path), "--year", "2026")
+
+    assert code == 1
+    assert "第 3 行「证件号码」" in out and "没有参保记录" in out
+    assert first.id_number not in out  # masked
+
+
+def test_a_year_with_two_regions_needs_region(tmp_path):
+    path = results_file(tmp_path, [])
+
+    with pytest.raises(CommandError, match="多个统筹地区") as refused:
+        run("import_bureau_results", str(path), "--year", "2025")
+    code, out = run(
+        "import_bureau_results", str(path), "--year", "2025", "--region", "wuhan", "--json"
+    )
+
+    assert refused.value.returncode == 2
+    assert (code, json.loads(out)["rows"]) == (0, 0)
+
+
+@pytest.mark.parametrize("command", ["import_payments", "import_bureau_results"])
+def test_from_a_shell_with_system_checks_a_missing_file_is_exit_2(command, tmp_path):
+    """As the office's scripts call it: manage.py runs the system checks first, which
+    call_command skips."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", command, str(tmp_path / "无.xlsx"), "--year", "2026"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "找不到文件" in done.stderr
+
+
+def test_payments_dry_run_then_commit_flags_a_short_amount(tmp_path):
+    policy_year = PolicyYear.objects.get(code="shanghai-2026")
+    students = [freshman(seq, registered_on=date(2025, 9, 1)) for seq in (1, 2)]
+    enrollments = [
+        services.enrollment_create(
+            student=s, policy_year=policy_year, kind="collective", today=date(2025, 11, 20)
+        )
+        for s in students
+    ]
+    path = xlsx(
+        tmp_path / "缴费.xlsx",
+        [
+            [students[0].student_number, "355.00", "2025-11-25", "微信", "W-1"],
+            [students[1].student_number, "300.00", "2025-11-25", "现金", "C-1"],
+        ],
+        header=["学号", "金额", "缴费日期", "缴费方式", "收据号"],
+    )
+
+    dry_code, dry_out = run("import_payments", str(path), "--year", "2026")
+    nothing = Payment.objects.count()
+    code, out = run("import_payments", str(path), "--year", "2026", "--commit", "--json")
+
+    # 355.00 settles the premium (shanghai guide Q2); 300.00 is flagged, not refused
+    report = json.loads(out)
+    assert (dry_code, nothing) == (0, 0)
+    assert "金额不符 1 行" in dry_out
+    assert (code, report["payments"], report["total"]) == (0, 2, "655.00")
+    assert Enrollment.objects.get(pk=enrollments[0].pk).state == workflow.PAID
+    short = Enrollment.objects.get(pk=enrollments[1].pk)
+    assert (short.state, short.amount_paid) == (workflow.DECLARED, Decimal("300.00"))
