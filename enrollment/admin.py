@@ -376,6 +376,17 @@ class EnrollmentAdmin(admin.ModelAdmin):
         for message in refused[:20]:
             self.message_user(request, message, messages.WARNING)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # every field is read-only here: states change through actions and services
+        read_only = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(
+            request, object_id, form_url, {**read_only, **(extra_context or {})}
+        )
+
     @admin.action(
         description=_("A relative pays from an employee account (family mutual aid)"),
         permissions=["change"],
@@ -410,6 +421,9 @@ class PaymentListAdmin(admin.ModelAdmin):
     list_display = ["number", "year", "rows", "total", "frozen_at", "frozen_by", "download"]
     list_select_related = ["frozen_by"]
     readonly_fields = ["number", "year", "rows", "total", "sha256", "frozen_at", "frozen_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
 
     @admin.display(description=_("file"))
     def download(self, payment_list: PaymentList) -> str:
@@ -447,17 +461,40 @@ class PaymentListAdmin(admin.ModelAdmin):
         return False
 
 
-def _button_list(*links):
-    """Extra buttons on a change list (templates/admin/enrollment/change_list_links.html)."""
-    return {"extra_links": [(reverse(f"admin:enrollment_{name}"), label) for name, label in links]}
+def _button_list(request, *links):
+    """Extra buttons on a change list (templates/admin/enrollment/change_list_links.html):
+    (url name, label, the enrollment permission its page needs), shown to who may use it."""
+    return {
+        "extra_links": [
+            (reverse(f"admin:enrollment_{name}"), label)
+            for name, label, permission in links
+            if request.user.has_perm(f"enrollment.{permission}")
+        ]
+    }
+
+
+class WithoutRelatedLinks:
+    """Foreign keys without the admin's add/change/delete icons: a clerk recording an
+    opt-out or a payment must not edit students or policy years from there."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.is_relation and field is not None:
+            for name in ("can_add_related", "can_change_related", "can_delete_related"):
+                setattr(field.widget, name, False)
+        return field
 
 
 @admin.register(CollectiveRun)
 class CollectiveRunAdmin(admin.ModelAdmin):
-    list_display = ["pk", "policy_year", "status", "started_at", "started_by", "progress"]
+    list_display = ["number", "policy_year", "status", "started_at", "started_by", "progress"]
     list_filter = ["status", "policy_year"]
     list_select_related = ["policy_year__region", "started_by"]
     change_list_template = "admin/enrollment/change_list_links.html"
+
+    @admin.display(description=_("run number"), ordering="pk")
+    def number(self, run: CollectiveRun) -> str:
+        return f"#{run.pk}"
 
     @admin.display(description=_("progress"))
     def progress(self, run: CollectiveRun) -> str:
@@ -485,11 +522,14 @@ class CollectiveRunAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        links = _button_list(("collectiverun_start", _("Start the collective enrollment")))
+        links = _button_list(
+            request,
+            ("collectiverun_start", _("Start the collective enrollment"), "add_collectiverun"),
+        )
         return super().changelist_view(request, {**links, **(extra_context or {})})
 
-    def add_view(self, request, form_url="", extra_context=None):
-        return redirect("admin:enrollment_collectiverun_start")
+    def has_add_permission(self, request):
+        return False  # started with its own button
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
@@ -511,7 +551,6 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
         "registered_from",
         "registered_to",
         "rows",
-        "created_by",
         "exported_at",
         "download",
     ]
@@ -523,20 +562,51 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
         "registered_from",
         "registered_to",
         "rows",
+        "members",
         "created_by",
         "created_at",
         "exported_at",
         "exported_by",
         "sha256",
+        "download",
     ]
     readonly_fields = fields
     change_list_template = "admin/enrollment/change_list_links.html"
 
+    actions = ["export_and_freeze"]
+
     @admin.display(description=_("file"))
     def download(self, batch: DeclarationBatch) -> str:
+        if not batch.is_frozen:
+            return _("not exported yet")
         url = reverse("admin:enrollment_declarationbatch_download", args=[batch.pk])
-        label = _("Download") if batch.is_frozen else _("Export and freeze")
-        return format_html('<a href="{}">{}</a>', url, label)
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    @admin.action(description=_("Export and freeze (upload file)"), permissions=["freeze"])
+    def export_and_freeze(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one batch."), messages.WARNING)
+            return None
+        return views.declaration_batch_file(request, queryset.get())
+
+    @admin.display(description=_("members"))
+    def members(self, batch: DeclarationBatch) -> str:
+        url = reverse("admin:enrollment_enrollment_changelist")
+        return format_html(
+            '<a href="{}?declaration_batch__id__exact={}">{}</a>',
+            url,
+            batch.pk,
+            _("Enrollments in this batch"),
+        )
+
+    def has_freeze_permission(self, request) -> bool:
+        """The upload file carries full ID numbers."""
+        return request.user.has_perms(
+            ["enrollment.add_declarationbatch", "enrollment.view_full_id"]
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
 
     def get_urls(self):
         site = self.admin_site
@@ -578,14 +648,15 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         links = _button_list(
-            ("declarationbatch_create", _("New declaration batch")),
-            ("bureau_results", _("Import the bureau's account results")),
-            ("pending_lists", _("Pending confirmations")),
+            request,
+            ("declarationbatch_create", _("New declaration batch"), "add_declarationbatch"),
+            ("bureau_results", _("Import the bureau's account results"), "change_enrollment"),
+            ("pending_lists", _("Pending confirmations"), "view_enrollment"),
         )
         return super().changelist_view(request, {**links, **(extra_context or {})})
 
-    def add_view(self, request, form_url="", extra_context=None):
-        return redirect("admin:enrollment_declarationbatch_create")
+    def has_add_permission(self, request):
+        return False  # created with its own button
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -597,7 +668,7 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(OptOut)
-class OptOutAdmin(admin.ModelAdmin):
+class OptOutAdmin(WithoutRelatedLinks, admin.ModelAdmin):
     form = OptOutForm
     list_display = ["student", "policy_year", "reason", "signed_on", "scan", "recorded_by"]
     list_filter = ["policy_year", "reason", "student__college"]
@@ -635,12 +706,19 @@ class OptOutAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        links = _button_list(("students_to_chase", _("Not enrolled, no signed commitment")))
+        links = _button_list(
+            request,
+            ("students_to_chase", _("Not enrolled, no signed commitment"), "view_optout"),
+        )
         return super().changelist_view(request, {**links, **(extra_context or {})})
 
     def save_model(self, request, obj, form, change):
-        if change:  # only the scan can be added later
-            super().save_model(request, obj, form, change)
+        if change:  # only the scan can be added later, through the service that names it
+            upload = form.cleaned_data.get("commitment")
+            if "commitment" in form.changed_data and upload:
+                services.opt_out_attach_commitment(
+                    opt_out=OptOut.objects.get(pk=obj.pk), commitment=upload
+                )
             return
         data = form.cleaned_data
         saved = services.opt_out_record(
@@ -657,14 +735,14 @@ class OptOutAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["student", "policy_year", "reason", "detail", "signed_on"]
+        return ["student", "policy_year", "reason", "detail", "signed_on", "scan"]
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(WithoutRelatedLinks, admin.ModelAdmin):
     form = PaymentForm
     list_display = [
         "receipt_number",
@@ -678,7 +756,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ["channel", "paid_on", "enrollment__policy_year"]
     list_select_related = ["enrollment__student", "enrollment__policy_year__region", "recorded_by"]
     search_fields = ["receipt_number", "enrollment__student__student_number"]
-    raw_id_fields = ["enrollment"]
+    autocomplete_fields = ["enrollment"]
     change_list_template = "admin/enrollment/change_list_links.html"
 
     def get_urls(self):
@@ -705,8 +783,9 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         links = _button_list(
-            ("payments_import", _("Import a payment file")),
-            ("reconciliation", _("Reconciliation")),
+            request,
+            ("payments_import", _("Import a payment file"), "add_payment"),
+            ("reconciliation", _("Reconciliation"), "view_payment"),
         )
         return super().changelist_view(request, {**links, **(extra_context or {})})
 
@@ -742,11 +821,11 @@ class RefundAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        links = _button_list(("refunds_issue", _("Record the refunds due")))
+        links = _button_list(request, ("refunds_issue", _("Record the refunds due"), "add_refund"))
         return super().changelist_view(request, {**links, **(extra_context or {})})
 
-    def add_view(self, request, form_url="", extra_context=None):
-        return redirect("admin:enrollment_refunds_issue")
+    def has_add_permission(self, request):
+        return False  # recorded with 登记应退费用
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -4,6 +4,8 @@ spreadsheet formulas neutralised."""
 
 import csv
 import io
+import math
+import re
 import zipfile
 from collections.abc import Iterable
 from datetime import date
@@ -16,6 +18,9 @@ from openpyxl.utils import get_column_letter
 # Any fixed moment will do; the point is that it is not "now".
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL_CHARACTERS = 32767  # Excel's limit
+NOT_IN_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 PARTS = {
     "[Content_Types].xml": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -24,6 +29,7 @@ PARTS = {
         '<Default Extension="xml" ContentType="application/xml"/>'
         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
         "</Types>"
     ),
     "_rels/.rels": (
@@ -36,7 +42,21 @@ PARTS = {
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
         "</Relationships>"
+    ),
+    # style 1 is the built-in number format 2, "0.00": money shows to the fen
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
     ),
 }
 WORKBOOK = (
@@ -61,7 +81,7 @@ def xlsx(rows: Iterable[list], *, sheet: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in PARTS.items():
             _write(archive, name, text.encode())
-        _write(archive, "xl/workbook.xml", WORKBOOK.format(name=_text(sheet)[:31]).encode())
+        _write(archive, "xl/workbook.xml", WORKBOOK.format(name=_sheet_name(sheet)).encode())
         with archive.open(_entry("xl/worksheets/sheet1.xml"), "w") as part:
             part.write(SHEET_START.encode())
             letters: list[str] = []
@@ -93,17 +113,26 @@ def _cell(reference: str, value) -> str:
     if isinstance(value, bool):
         value = "是" if value else "否"
     if isinstance(value, int | Decimal | float):
-        return f'<c r="{reference}"><v>{value}</v></c>'
+        finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+        if not finite:
+            raise ValueError(f"{reference}: {value} is not a number a spreadsheet can hold")
+        style = ' s="1"' if isinstance(value, Decimal) else ""
+        return f'<c r="{reference}"{style}><v>{value}</v></c>'
     if isinstance(value, date):
         value = value.isoformat()
-    return (
-        f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
-    )
+    text = _text(str(value)[:MAX_CELL_CHARACTERS])
+    return f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _text(value) -> str:
-    """XML-safe text; xlsx cannot hold control characters."""
-    return escape(ILLEGAL_CHARACTERS_RE.sub(" ", str(value)))
+def _text(value: str) -> str:
+    """XML-safe text: control characters, lone surrogates and non-characters (which XML
+    cannot hold) become spaces."""
+    return escape(NOT_IN_XML.sub(" ", ILLEGAL_CHARACTERS_RE.sub(" ", value)), {'"': "&quot;"})
+
+
+def _sheet_name(name: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return _text(SHEET_NAME_FORBIDDEN.sub(" ", name)[:31].strip() or "Sheet1")
 
 
 def csv_text(rows: list[list]) -> str:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
 from . import roster, spreadsheets
@@ -84,9 +85,16 @@ class PolicyYearForm(forms.Form):
         self.fields["policy_year"].queryset = _policy_years()
 
 
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
+
+
 class DeclarationBatchForm(PolicyYearForm):
-    registered_from = forms.DateField(label=_("registered from"))
-    registered_to = forms.DateField(label=_("registered to"))
+    registered_from = forms.DateField(
+        label=_("registered from"), input_formats=DATE_FORMATS, widget=AdminDateWidget
+    )
+    registered_to = forms.DateField(
+        label=_("registered to"), input_formats=DATE_FORMATS, widget=AdminDateWidget
+    )
 
 
 class IncomingFileForm(PolicyYearForm):
@@ -111,6 +119,8 @@ class OptOutForm(forms.ModelForm):
     class Meta:
         model = OptOut
         fields = ["student", "policy_year", "reason", "detail", "signed_on", "commitment"]
+        # no link to the stored file: scans are shown only through the logged admin view
+        widgets = {"commitment": forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"})}
 
     def clean_commitment(self):
         upload = self.cleaned_data.get("commitment")

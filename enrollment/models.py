@@ -298,7 +298,7 @@ class EnrollmentEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.from_state or '—'} → {self.to_state}"
+        return f"{workflow.LABELS.get(self.from_state, '—')} → {workflow.LABELS[self.to_state]}"
 
 
 class PaymentList(models.Model):
@@ -447,8 +447,8 @@ class OptOut(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("opt-out")
-        verbose_name_plural = _("opt-outs")
+        verbose_name = _("opt-out register entry")
+        verbose_name_plural = _("opt-out register")
         ordering = ["-recorded_at"]
         constraints = [
             models.UniqueConstraint(

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -159,7 +160,12 @@ def payment_list_freeze(request, admin_site):
     return TemplateResponse(
         request,
         "admin/enrollment/paymentlist/freeze.html",
-        {**admin_site.each_context(request), "title": _("Freeze a payment list"), "form": form},
+        {
+            **admin_site.each_context(request),
+            "title": _("Freeze a payment list"),
+            "form": form,
+            "open_lists": services.payment_list_open_totals(),
+        },
     )
 
 
@@ -300,8 +306,14 @@ def declaration_batch_create(request, admin_site):
 
 
 def declaration_batch_download(request, pk):
-    batch = get_object_or_404(DeclarationBatch, pk=pk)
+    """A frozen batch's file again (exporting, which freezes, is an admin action: a POST)."""
+    batch = get_object_or_404(DeclarationBatch, pk=pk, exported_at__isnull=False)
+    return declaration_batch_file(request, batch)
+
+
+def declaration_batch_file(request, batch):
     content = services.declaration_batch_export(batch=batch, by=request.user)
+    batch.refresh_from_db(fields=["rows"])
     _log_export(request, f"{batch}（{batch.rows} 人）")
     return _xlsx(content, f"新生申报-{batch.number}.xlsx")
 
@@ -317,16 +329,16 @@ def pending_lists(request, admin_site):
             _log_export(request, f"待确认名单 {policy_year} {college or '全部学院'}（{rows} 人）")
             return _xlsx(content, f"待确认名单-{policy_year.code}-{college or '全部'}.xlsx")
         counts = services.pending_counts(policy_year=policy_year)
-        link = f"?policy_year={policy_year.pk}&college="
+        link = f"?{urlencode({'policy_year': policy_year.pk})}&college="
         tables.append(
             {
                 "title": _("Freshmen not yet confirmed, per college"),
-                "headers": [_("college"), _("students"), _("file")],
+                "headers": [_("college"), _("headcount"), _("file")],
                 "rows": [
                     [
                         college,
                         count,
-                        format_html('<a href="{}{}">{}</a>', link, college, _("Download")),
+                        format_html('<a href="{}{}">{}</a>', link, quote(college), _("Download")),
                     ]
                     for college, count in counts
                 ],
@@ -618,6 +630,7 @@ def reconciliation(request, admin_site):
                     workflow.LABELS[e.state],
                     e.premium_due,
                     e.amount_paid,
+                    e.refunded,
                 ]
                 for e in enrollments
             ]
@@ -629,6 +642,7 @@ def reconciliation(request, admin_site):
             _("state"),
             _("premium due"),
             _("amount paid"),
+            _("refunded"),
         ]
         tables = [
             {
@@ -639,9 +653,10 @@ def reconciliation(request, admin_site):
                     _("premium due"),
                     _("amount paid"),
                     _("refunded"),
+                    _("net collected"),
                 ],
                 "rows": [
-                    [t["label"], t["count"], t["due"], t["paid"], t["refunded"]]
+                    [t["label"], t["count"], t["due"], t["paid"], t["refunded"], t["net"]]
                     for t in data["totals"]
                 ],
             },

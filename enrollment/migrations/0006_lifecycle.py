@@ -155,8 +155,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "verbose_name": "opt-out",
-                "verbose_name_plural": "opt-outs",
+                "verbose_name": "opt-out register entry",
+                "verbose_name_plural": "opt-out register",
                 "ordering": ["-recorded_at"],
             },
         ),

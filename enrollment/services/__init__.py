@@ -25,6 +25,7 @@ from .enrollments import (
 )
 from .opt_outs import (
     commitment_problem,
+    opt_out_attach_commitment,
     opt_out_problem,
     opt_out_record,
     students_to_chase,
@@ -35,6 +36,7 @@ from .payment_lists import (
     payment_list_export_open,
     payment_list_freeze,
     payment_list_open,
+    payment_list_open_totals,
 )
 from .payments import (
     enrollment_choose_family_aid,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max, Sum
 
 from .. import exports, roster, workflow
 from ..models import (
@@ -48,18 +48,31 @@ class PaymentListFile:
 
 def payment_list_open(*, year: int):
     """Established enrollments of `year` whose premium the school collected and has not
-    remitted. Exempt (重残), opted-out, unpaid, government-paid and family mutual-aid
-    enrollments never qualify: they are not established-and-collected by the school."""
+    remitted, in the list's order."""
     return (
-        Enrollment.objects.filter(
-            policy_year__year=year,
-            state=workflow.ESTABLISHED,
-            premium_due__gt=0,
-            amount_paid__gte=F("premium_due"),
-        )
-        .exclude(payer__in=[workflow.FAMILY_AID, workflow.GOVERNMENT])
+        _waiting_to_be_remitted()
+        .filter(policy_year__year=year)
         .select_related("student")
         .order_by("student__college", "student__student_number", "pk")
+    )
+
+
+def _waiting_to_be_remitted():
+    """Exempt (重残), opted-out, unpaid, government-paid and family mutual-aid enrollments
+    never qualify: they are not established-and-collected by the school."""
+    return Enrollment.objects.filter(
+        state=workflow.ESTABLISHED, premium_due__gt=0, amount_paid__gte=F("premium_due")
+    ).exclude(payer__in=[workflow.FAMILY_AID, workflow.GOVERNMENT])
+
+
+def payment_list_open_totals() -> list[dict]:
+    """Per payment year, who is waiting to be remitted and how much: shown before a list
+    is frozen, which cannot be undone."""
+    return list(
+        _waiting_to_be_remitted()
+        .values(year=F("policy_year__year"))
+        .annotate(rows=Count("pk"), total=Sum("premium_due"))
+        .order_by("year")
     )
 
 
@@ -110,6 +123,11 @@ def payment_list_export_frozen(*, number: int) -> PaymentListFile:
     """Frozen list `number` again: the file kept when it was frozen, checked against its
     SHA-256."""
     payment_list = PaymentList.objects.get(number=number)
+    if not payment_list.content:
+        raise EnrollmentRefused(
+            f"缴费清单 #{number} 冻结于 2026 年 11 月升级之前，其文件无法按原字节重建"
+            "（见迁移 enrollment 0007）；成员和金额仍在，请联系系统管理员。"
+        )
     exported = PaymentListFile(
         number=number,
         rows=payment_list.rows,

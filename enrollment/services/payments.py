@@ -9,14 +9,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+
+from policies.rules import fen
 
 from .. import exports, incoming, rules, spreadsheets, workflow
 from ..models import Enrollment, EnrollmentEvent, Payment, Refund
 from .enrollments import EnrollmentRefused, facts_of, move_locked
 
 ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 PAYABLE_STATES = (
     workflow.NOT_ESTABLISHED,  # a Wuhan freshman pays for the entry year
     workflow.PENDING_REVIEW,
@@ -342,46 +345,70 @@ def refund_list_xlsx(*, year: int) -> tuple[bytes, int, Decimal]:
 
 
 def reconciliation(*, year: int) -> dict:
-    """对账: paid but not established, established but not (fully) paid, and the totals
-    per payer."""
-    enrollments = Enrollment.objects.filter(policy_year__year=year).select_related("student")
+    """对账: money held without an account (paid, not established, not yet refunded),
+    accounts whose premium is not fully collected, and per payer what was due, collected
+    and refunded (an opted-out student owes nothing)."""
+    refunded = (
+        Refund.objects.filter(enrollment=OuterRef("pk"))
+        .values("enrollment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    enrollments = (
+        Enrollment.objects.filter(policy_year__year=year)
+        .select_related("student")
+        .annotate(refunded=Coalesce(Subquery(refunded), ZERO, output_field=MONEY))
+        .order_by("student__college", "student__student_number")
+    )
     paid_not_established = enrollments.filter(
-        amount_paid__gt=0,
+        amount_paid__gt=F("refunded"),
         state__in=[workflow.DECLARED, workflow.PAID, workflow.FAILED, workflow.OPTED_OUT],
-    ).order_by("student__college", "student__student_number")
+    )
     established_not_paid = (
         enrollments.filter(state=workflow.ESTABLISHED, premium_due__gt=0)
         .exclude(payer=workflow.GOVERNMENT)
         .filter(amount_paid__lt=F("premium_due"))
-        .order_by("student__college", "student__student_number")
     )
     per_payer = (
-        enrollments.exclude(state=workflow.OPTED_OUT)  # nothing is due from them
+        Enrollment.objects.filter(policy_year__year=year)
         .values("payer")
         .annotate(
             count=Count("pk"),
-            due=Coalesce(Sum("premium_due"), ZERO),
-            paid=Coalesce(Sum("amount_paid"), ZERO),
+            due=Coalesce(
+                Sum(
+                    Case(
+                        When(state=workflow.OPTED_OUT, then=ZERO),
+                        default=F("premium_due"),
+                        output_field=MONEY,
+                    )
+                ),
+                ZERO,
+                output_field=MONEY,
+            ),
+            paid=Coalesce(Sum("amount_paid"), ZERO, output_field=MONEY),
         )
         .order_by("payer")
     )
-    refunded = dict(
+    refunds = dict(
         Refund.objects.filter(enrollment__policy_year__year=year)
         .values("enrollment__payer")
         .annotate(total=Sum("amount"))
         .values_list("enrollment__payer", "total")
     )
-    totals = [
-        {
-            "payer": row["payer"],
-            "label": workflow.PAYER_LABELS[row["payer"]],
-            "count": row["count"],
-            "due": row["due"],
-            "paid": row["paid"],
-            "refunded": refunded.get(row["payer"], ZERO),
-        }
-        for row in per_payer
-    ]
+    totals = []
+    for row in per_payer:
+        back = fen(refunds.get(row["payer"], ZERO))
+        totals.append(
+            {
+                "payer": row["payer"],
+                "label": workflow.PAYER_LABELS[row["payer"]],
+                "count": row["count"],
+                "due": fen(row["due"]),
+                "paid": fen(row["paid"]),
+                "refunded": back,
+                "net": fen(row["paid"]) - back,
+            }
+        )
     return {
         "paid_not_established": paid_not_established,
         "established_not_paid": established_not_paid,

@@ -114,16 +114,24 @@ def test_a_declaration_batch_is_created_downloaded_frozen_and_logged(client, off
         {"policy_year": demo.pk, "registered_from": "2026-09-20", "registered_to": "2026-09-20"},
     )
     batch = DeclarationBatch.objects.order_by("-number").first()
-    download = client.get(reverse("admin:enrollment_declarationbatch_download", args=[batch.pk]))
+    url = reverse("admin:enrollment_declarationbatch_download", args=[batch.pk])
+    before_export = client.get(url)  # a plain GET never freezes
+    download = client.post(
+        reverse("admin:enrollment_declarationbatch_changelist"),
+        {"action": "export_and_freeze", "_selected_action": [batch.pk]},
+    )
+    again = client.get(url)
 
     assert response.status_code == 302
+    assert before_export.status_code == 404
     assert batch.rows == Enrollment.objects.filter(declaration_batch=batch).count() > 0
     sheet = load_workbook(BytesIO(b"".join(download.streaming_content))).active
     assert next(sheet.iter_rows(values_only=True))[:3] == ("姓名", "证件类型", "证件号码")
     assert sheet.max_row == batch.rows + 1
     batch.refresh_from_db()
     assert batch.is_frozen
-    assert PersonalDataAccess.objects.filter(detail__startswith=str(batch)).exists()
+    assert b"".join(again.streaming_content) == bytes(batch.content)
+    assert PersonalDataAccess.objects.filter(detail=f"{batch}（{batch.rows} 人）").count() == 2
 
 
 def test_no_batch_once_the_freshman_window_has_closed(client, office, demo):

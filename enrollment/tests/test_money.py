@@ -527,14 +527,32 @@ def test_reconciliation(shanghai_2026):
         for row in report["totals"]
     }
     assert totals == {
-        # paid_only, complete, short: due 3 × 355.00 = 1065.00; paid 355.00 + 355.00 + 100.00
-        # = 810.00; the opted-out student is not counted
-        "student": ("学生本人", 3, Decimal("1065.00"), Decimal("810.00"), Decimal("0.00")),
+        # paid_only, complete, short and the opted-out one: due 3 × 355.00 = 1065.00 (the
+        # opted-out student owes nothing); paid 355.00 + 355.00 + 100.00 = 810.00
+        "student": ("学生本人", 4, Decimal("1065.00"), Decimal("810.00"), Decimal("0.00")),
         "school_fund": ("学校困难补助", 1, PREMIUM, Decimal("0.00"), Decimal("0.00")),
         "government": ("政府补助", 1, PREMIUM, Decimal("0.00"), Decimal("0.00")),
         "family_aid": ("家庭共济缴费", 1, PREMIUM, PREMIUM, PREMIUM),
     }
     assert (fresh(hardship).payer, fresh(dibao).payer) == ("school_fund", "government")
+    assert all(row["net"] == row["paid"] - row["refunded"] for row in report["totals"])
+
+
+def test_a_refunded_opt_out_leaves_the_paid_not_established_list(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+    pay(enrollment, "300.00")
+    services.opt_out_record(
+        student=enrollment.student,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+    )
+    held = [e.pk for e in services.reconciliation(year=2026)["paid_not_established"]]
+
+    services.refunds_issue(year=2026)
+
+    assert held == [enrollment.pk]  # 300.00 held without an account
+    assert list(services.reconciliation(year=2026)["paid_not_established"]) == []
 
 
 # --- opt-outs ----------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 byte-identical re-export. Premium 355.00 from shanghai-student-insurance-guide Q2."""
 
 import hashlib
+import importlib
 import json
 from datetime import date
 from decimal import Decimal
 from io import BytesIO, StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
@@ -181,3 +183,51 @@ def test_student_affairs_remit_and_finance_cannot_download_full_ids(client, enro
     assert client.get(url).status_code == 403
     staff(client, "学生处")
     assert client.get(url).status_code == 200
+
+
+def test_a_list_frozen_before_files_were_kept_is_rebuilt_by_the_migration(enrollments):
+    """Lists frozen before migration 0006 had rows and a SHA-256 but no file: 0007
+    rebuilds the file with the writer of that time and keeps it only if it matches."""
+    backfill = importlib.import_module("enrollment.migrations.0007_payment_list_files")
+    services.payment_list_freeze(year=2026)
+    old = PaymentList.objects.get(number=1)
+    rows = list(old.entries.order_by("position").values_list("row", flat=True))
+    old_file = backfill.file_of(rows)
+    PaymentList.objects.filter(pk=old.pk).update(
+        content=b"", sha256=hashlib.sha256(old_file).hexdigest()
+    )
+    mismatched = PaymentList.objects.create(
+        number=2, year=2026, rows=0, total=0, sha256="0" * 64, content=b""
+    )
+
+    backfill.backfill(apps, None)
+
+    assert services.payment_list_export_frozen(number=1).content == old_file
+    mismatched.refresh_from_db()
+    assert bytes(mismatched.content) == b""
+    with pytest.raises(services.EnrollmentRefused, match="无法按原字节重建"):
+        services.payment_list_export_frozen(number=2)
+
+
+def test_xlsx_holds_whatever_text_it_is_given():
+    rows = [
+        ["金额", "备注"],
+        [Decimal("355.00"), 'a"b<c>&d\x01e\ufffe' + "\ud800"],
+        [Decimal("1E+2"), "长" * 40000],
+    ]
+
+    content = exports.xlsx(rows, sheet='学院"A/B:[C]*?' + "很长" * 20)
+
+    workbook = load_workbook(BytesIO(content))
+    sheet = workbook.active
+    assert len(sheet.title) <= 31 and not set(sheet.title) & set("[]:*?/\\")
+    assert sheet.title.startswith('学院"A B  C')
+    assert sheet["B2"].value == 'a"b<c>&d e  '
+    assert (sheet["A2"].value, sheet["A2"].number_format) == (355, "0.00")  # money to the fen
+    assert sheet["A3"].value == 100
+    assert len(sheet["B3"].value) == 32767  # Excel's limit per cell
+
+
+def test_xlsx_refuses_a_number_a_spreadsheet_cannot_hold():
+    with pytest.raises(ValueError, match="A2"):
+        exports.xlsx([["金额"], [Decimal("NaN")]], sheet="s")
