@@ -147,3 +147,10 @@ CELERY_TASK_TIME_LIMIT = 90 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 85 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # uploaded results and payment files hold full ID numbers: none outlives a day
+    "remove-stale-uploads": {
+        "task": "enrollment.remove_stale_uploads",
+        "schedule": timedelta(hours=1),
+    },
+}

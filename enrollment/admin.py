@@ -112,13 +112,16 @@ class StudentAdmin(admin.ModelAdmin):
     )
     def enroll_late(self, request, queryset):
         today = timezone.localdate()
-        try:
-            policy_year = policy_year_for(year=today.year)
-        except PolicyYearAmbiguous as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
         created = 0
         for student in queryset:
+            # the region the student was last enrolled in, where a year has several
+            last = student.enrollments.select_related("policy_year__region").first()
+            region = last.policy_year.region.code if last else None
+            try:
+                policy_year = policy_year_for(year=today.year, region=region)
+            except PolicyYearAmbiguous as exc:
+                self.message_user(request, f"{student}：{exc}", messages.WARNING)
+                continue
             if student.enrollments.filter(policy_year=policy_year).exists():
                 self.message_user(
                     request,
@@ -545,15 +548,7 @@ class CollectiveRunAdmin(admin.ModelAdmin):
 
 @admin.register(DeclarationBatch)
 class DeclarationBatchAdmin(admin.ModelAdmin):
-    list_display = [
-        "number",
-        "policy_year",
-        "registered_from",
-        "registered_to",
-        "rows",
-        "exported_at",
-        "download",
-    ]
+    list_display = ["number", "policy_year", "registered", "rows", "exported", "download"]
     list_filter = ["policy_year"]
     list_select_related = ["policy_year__region", "created_by"]
     fields = [
@@ -574,6 +569,16 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
     change_list_template = "admin/enrollment/change_list_links.html"
 
     actions = ["export_and_freeze"]
+
+    @admin.display(description=_("registered"), ordering="registered_from")
+    def registered(self, batch: DeclarationBatch) -> str:
+        return f"{batch.registered_from:%Y-%m-%d} ~ {batch.registered_to:%m-%d}"
+
+    @admin.display(description=_("exported at"), ordering="exported_at")
+    def exported(self, batch: DeclarationBatch) -> str:
+        return (
+            f"{timezone.localtime(batch.exported_at):%Y-%m-%d %H:%M}" if batch.exported_at else "-"
+        )
 
     @admin.display(description=_("file"))
     def download(self, batch: DeclarationBatch) -> str:
@@ -598,6 +603,21 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
             batch.pk,
             _("Enrollments in this batch"),
         )
+
+    def get_list_display(self, request):
+        return self._with_download(request, super().get_list_display(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_download(request, super().get_readonly_fields(request, obj))
+
+    def get_fields(self, request, obj=None):
+        return self._with_download(request, super().get_fields(request, obj))
+
+    def _with_download(self, request, fields):
+        """The file carries full ID numbers: its link only for who may open it."""
+        if request.user.has_perm(FULL_ID_PERMISSION):
+            return fields
+        return [field for field in fields if field != "download"]
 
     def has_freeze_permission(self, request) -> bool:
         """The upload file carries full ID numbers."""
@@ -677,7 +697,7 @@ class OptOutAdmin(WithoutRelatedLinks, admin.ModelAdmin):
     autocomplete_fields = ["student"]
     change_list_template = "admin/enrollment/change_list_links.html"
 
-    @admin.display(description=_("signed commitment (scan)"))
+    @admin.display(description=_("scan"))
     def scan(self, opt_out: OptOut) -> str:
         if not opt_out.commitment:
             return _("missing")
@@ -736,6 +756,13 @@ class OptOutAdmin(WithoutRelatedLinks, admin.ModelAdmin):
         if obj is None:
             return []
         return ["student", "policy_year", "reason", "detail", "signed_on", "scan"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # read-only, Django would link the stored file itself, past the access log
+            fields = [field for field in fields if field != "commitment"]
+        return fields
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -16,3 +16,8 @@ def roster_import_commit(*, import_id: int, **kwargs) -> None:
 @shared_task(name="enrollment.collective_run")
 def collective_run(*, run_id: int, **kwargs) -> None:
     services.collective_run_execute(run_id=run_id)
+
+
+@shared_task(name="enrollment.remove_stale_uploads")
+def remove_stale_uploads(**kwargs) -> int:
+    return services.incoming_uploads_remove_stale()

@@ -2,14 +2,12 @@
 declarations, incoming files, opt-outs, refunds and reconciliation. Each calls services."""
 
 import re
-import time
 import uuid
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
@@ -21,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from policies.models import PolicyYear
+from policies.rules import fen
 
 from . import exports, incoming, roster, rules, services, spreadsheets, workflow
 from .forms import (
@@ -384,7 +383,7 @@ def incoming_file(request, admin_site, *, check, apply, title: str, intro: str, 
                 )
                 context["tables"] = _plan_tables(plan, applied=True)
     elif request.method == "POST" and form.is_valid():
-        _remove_stale_uploads()
+        services.incoming_uploads_remove_stale()
         upload, policy_year = form.cleaned_data["file"], form.cleaned_data["policy_year"]
         token = f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
         stored = _incoming_path(token)
@@ -409,19 +408,10 @@ def incoming_file(request, admin_site, *, check, apply, title: str, intro: str, 
     return _page(request, admin_site, title=title, opts=opts, intro=intro, form=form, **context)
 
 
-def _remove_stale_uploads(older_than: float = 24 * 3600) -> None:
-    folder = Path(settings.MEDIA_ROOT) / "incoming"
-    if folder.is_dir():
-        cutoff = time.time() - older_than
-        for path in folder.iterdir():
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-
-
 def _incoming_path(token: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{32}\.(xlsx|xls|csv)", token):
         raise PermissionDenied
-    return Path(settings.MEDIA_ROOT) / "incoming" / token
+    return services.incoming_upload_path(token)
 
 
 def _plan_tables(plan, *, applied: bool) -> list[dict]:
@@ -480,6 +470,8 @@ def payments_import(request, admin_site):
 
 
 def opt_out_commitment(request, pk):
+    """The scan, typed by its first bytes whatever its name: a PDF or an image is shown,
+    anything else (a scan stored before names were ours) only downloaded."""
     opt_out = get_object_or_404(OptOut, pk=pk)
     if not opt_out.commitment:
         raise Http404
@@ -489,17 +481,15 @@ def opt_out_commitment(request, pk):
         student_id=opt_out.student_id,
         detail=f"放弃参保承诺书 {opt_out.policy_year}",
     )
-    # stored under a name of ours whose extension follows the content (services.opt_outs);
-    # the sandbox keeps anything a PDF might run away from the admin's session
-    response = FileResponse(
-        opt_out.commitment.open("rb"),
-        content_type=SCAN_TYPES[Path(opt_out.commitment.name).suffix.lower()],
-    )
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    scan = opt_out.commitment.open("rb")
+    kind = services.commitment_kind(scan.read(16))
+    scan.seek(0)
+    if kind is None:
+        return FileResponse(scan, as_attachment=True, content_type="application/octet-stream")
+    return FileResponse(scan, content_type=SCAN_TYPES[kind])
 
 
-SCAN_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}
+SCAN_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def students_to_chase(request, admin_site):
@@ -531,8 +521,8 @@ def students_to_chase(request, admin_site):
         title=_("Not enrolled, no signed commitment"),
         opts=OptOut._meta,
         intro=_(
-            "Eligible students with no enrollment for the year and no scanned opt-out "
-            "commitment: student affairs must get one or the other."
+            "Eligible students not enrolled for the year (none, or opted out) whose signed "
+            "opt-out commitment is not scanned in: student affairs must get one or the other."
         ),
         form=form,
         method="get",
@@ -630,7 +620,7 @@ def reconciliation(request, admin_site):
                     workflow.LABELS[e.state],
                     e.premium_due,
                     e.amount_paid,
-                    e.refunded,
+                    fen(e.refunded),
                 ]
                 for e in enrollments
             ]

@@ -31,7 +31,9 @@ GOVERNMENT = "government"
 FAMILY_AID = "family_aid"
 
 _DECLARED_FLOW = {
-    # a government-paid (低保) premium is never collected by the school (DESIGN.md §4.4)
+    # the bureau may establish an account the school has not (fully) collected for: a
+    # government-paid (低保) premium never is (DESIGN.md §4.4), a student may pay the tax
+    # bureau directly; reconciliation lists them as established but not paid
     DECLARED: {PAID, ESTABLISHED, FAILED, OPTED_OUT},
     # a student who paid may still opt out before the account exists: the money goes back
     PAID: {ESTABLISHED, FAILED, OPTED_OUT},
@@ -111,8 +113,6 @@ def check_transition(facts: Facts, target: str, *, reason: str = "") -> None:
         raise TransitionRefused(f"变为「{LABELS[target]}」必须填写原因。")
     if target == PAID and facts.premium_due <= 0:
         raise TransitionRefused("该记录无需缴费。")
-    if facts.state == DECLARED and target == ESTABLISHED and facts.payer != GOVERNMENT:
-        raise TransitionRefused("保费尚未缴清，不能建账（只有政府代缴的可直接建账）。")
     if target == REFUNDED:
         if facts.amount_paid <= 0:
             raise TransitionRefused("未收取任何费用，无需退费。")
@@ -147,18 +147,21 @@ class RefundDue:
     refunds_state: bool  # the enrollment becomes "refunded"
 
 
-def refund_due(facts: Facts, *, refunded: Decimal) -> RefundDue | None:
+def refund_due(
+    facts: Facts, *, refunded: Decimal, failure_is_final: bool = True
+) -> RefundDue | None:
     """What the school owes back on one enrollment, given what it already refunded: a
     family mutual-aid premium once the account is established (shanghai guide Q18), a
-    failed account's premium, money taken before an opt-out, and anything paid beyond
-    the premium."""
+    failed account's premium once the failure is final (a freshman's account may be
+    fixed and confirmed again while the freshman window is open), money taken before an
+    opt-out, and anything paid beyond the premium."""
     left = facts.amount_paid - refunded
     if left <= 0 or facts.state == REFUNDED:
         return None
     if facts.state == ESTABLISHED and facts.payer == FAMILY_AID:
         return RefundDue(left, "family_aid", True)
     if facts.state == FAILED:
-        return RefundDue(left, "account_failed", True)
+        return RefundDue(left, "account_failed", True) if failure_is_final else None
     if facts.state == OPTED_OUT:
         return RefundDue(left, "opted_out", False)
     excess = left - facts.premium_due

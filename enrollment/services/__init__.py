@@ -7,7 +7,11 @@ from .collective import (
     collective_run_start,
     collective_run_totals,
 )
-from .common import personal_data_access_record
+from .common import (
+    incoming_upload_path,
+    incoming_uploads_remove_stale,
+    personal_data_access_record,
+)
 from .declarations import (
     bureau_results_apply,
     bureau_results_check,
@@ -24,6 +28,7 @@ from .enrollments import (
     enrollments_confirm,
 )
 from .opt_outs import (
+    commitment_kind,
     commitment_problem,
     opt_out_attach_commitment,
     opt_out_problem,

@@ -79,11 +79,25 @@ def collective_run_start(
 def _queue(run_id: int) -> None:
     from .. import tasks
 
-    transaction.on_commit(lambda: tasks.collective_run.delay(run_id=run_id))
+    def send():
+        try:
+            tasks.collective_run.delay(run_id=run_id)
+        except Exception:
+            # without a broker the run would wait for a worker that never hears of it
+            logger.exception("could not queue collective run %s", run_id)
+            CollectiveRun.objects.filter(pk=run_id).update(
+                status=CollectiveRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error="任务队列暂时不可用，任务未开始。请稍后重新启动。",
+            )
+
+    transaction.on_commit(send)
 
 
 def collective_run_execute(*, run_id: int) -> None:
-    """The job's body: chunk after chunk until the cursor has passed every student."""
+    """The job's body: chunk after chunk until the cursor has passed every student. A
+    failure is recorded on the run (its page and the command show it), not raised: the
+    chunks done are kept and starting again completes the rest."""
     run = CollectiveRun.objects.select_related("policy_year__region").get(pk=run_id)
     if not run.is_running:
         return
@@ -101,7 +115,6 @@ def collective_run_execute(*, run_id: int) -> None:
                 "重新启动会从头核对并补齐未完成的学生，不会重复建立记录。"
             ),
         )
-        raise
 
 
 @dataclass(frozen=True)

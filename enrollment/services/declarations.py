@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from policies.selectors import policy_year_rules
 
-from .. import exports, incoming, roster, rules, spreadsheets, workflow
+from .. import exports, incoming, roster, rules, workflow
 from ..models import DeclarationBatch, Enrollment, EnrollmentEvent, Student
 from ..selectors import eligible_students
+from .common import incoming_rows
 from .enrollments import EnrollmentRefused, enrollment_build, enrollment_transition
 
 DECLARATION_HEADER = [
@@ -195,7 +196,7 @@ class ResultsPlan:
 
     def preview(self) -> tuple[list[str], list[list]]:
         """What would move (or moved), for the staff; ID numbers masked."""
-        header = ["行", "姓名", "证件号码", "现状态", "建账结果", "失败原因"]
+        header = ["行", "姓名", "证件号码", "原状态", "建账结果", "失败原因"]
         rows = [
             [
                 move.result.row,
@@ -223,22 +224,15 @@ class ResultsPlan:
 def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsPlan:
     """Match each row to the year's enrollment by ID number. Unknown numbers, numbers
     given twice and moves the workflow refuses are problems; nothing is guessed."""
-    sheet = spreadsheets.read_sheet(path, name=name)
-    columns = incoming.find_columns(
-        sheet.head,
-        first_row=sheet.first_row,
+    read = incoming_rows(
+        path,
+        name=name,
         labels=incoming.RESULT_LABELS,
         required=incoming.RESULT_REQUIRED,
+        parse=incoming.parse_result,
     )
-    plan = ResultsPlan(header_row=columns.row)
-    results = []
-    for row, cells in spreadsheets.iter_data_rows(sheet, columns.index):
-        plan.rows += 1
-        parsed = incoming.parse_result(columns, row, cells)
-        if isinstance(parsed, incoming.Problem):
-            plan.problems.append(parsed)
-        else:
-            results.append(parsed)
+    plan = ResultsPlan(header_row=read.header_row, rows=read.rows, problems=read.problems)
+    results = read.parsed
     seen = Counter(result.id_number for result in results)
     enrollments = {
         enrollment["student__id_number"]: enrollment

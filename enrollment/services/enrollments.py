@@ -103,17 +103,16 @@ def enrollment_build(
 
 
 def enrollment_transition(
-    *, enrollment: Enrollment, to: str, by=None, reason: str = "", amount_paid=None
+    *, enrollment: Enrollment, to: str, by=None, reason: str = ""
 ) -> Enrollment:
     """Move one enrollment to `to` if workflow.check_transition allows it. The row is
-    locked first, so two clerks acting at once cannot both move it from the same state."""
+    locked first, so two clerks acting at once cannot both move it from the same state.
+    Paid comes only from a recorded payment (services.payment_record)."""
+    if to == workflow.PAID:
+        raise workflow.TransitionRefused("已缴费由缴费记录产生：请在「缴费记录」中登记。")
     with transaction.atomic():
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        if to == workflow.PAID and not (amount_paid and amount_paid > 0):
-            raise workflow.TransitionRefused("记为已缴费须填写实缴金额。")
-        if amount_paid is not None:
-            current.amount_paid = amount_paid
-        move_locked(current, to, by=by, reason=reason, also=["amount_paid"])
+        move_locked(current, to, by=by, reason=reason)
     return current
 
 
@@ -128,7 +127,8 @@ def move_locked(
 ) -> None:
     """The one place an enrollment's state changes, on a row the caller has locked:
     checked by the workflow, recorded as an event, the cover of a late enrollment set
-    when it is paid. `also` names fields the caller changed on the row."""
+    once it is paid (or established without payment: government-paid). `also` names
+    fields the caller changed on the row."""
     workflow.check_transition(facts_of(current), to, reason=reason)
     EnrollmentEvent.objects.create(
         enrollment=current, from_state=current.state, to_state=to, reason=reason, by=by
@@ -136,7 +136,7 @@ def move_locked(
     current.state = to
     current.reason = reason
     fields = ["state", "reason", "updated_at", *(also or [])]
-    if to == workflow.PAID:
+    if to in (workflow.PAID, workflow.ESTABLISHED) and current.cover_start is None:
         fields += enrollment_cover_when_paid(current, paid_on=paid_on or timezone.localdate())
     current.save(update_fields=fields)
 

@@ -22,11 +22,16 @@ COMMITMENT_SIGNATURES = {
 }
 
 
+def commitment_kind(head: bytes) -> str | None:
+    """ "pdf", "jpg" or "png" by the file's first bytes, or None."""
+    return next((kind for sig, kind in COMMITMENT_SIGNATURES.items() if head.startswith(sig)), None)
+
+
 def commitment_problem(head: bytes, size: int) -> str:
     """Why a scanned commitment cannot be kept, or "" when it can."""
     if size > MAX_COMMITMENT_BYTES:
         return f"扫描件超过 {MAX_COMMITMENT_BYTES // (1024 * 1024)} MB，请压缩后再上传。"
-    if not any(head.startswith(signature) for signature in COMMITMENT_SIGNATURES):
+    if commitment_kind(head) is None:
         return "扫描件须为 PDF、JPG 或 PNG 文件。"
     return ""
 
@@ -107,8 +112,7 @@ def _keep_scan(opt_out: OptOut, upload) -> None:
     problem = commitment_problem(head, upload.size)
     if problem:
         raise EnrollmentRefused(problem)
-    extension = next(ext for sig, ext in COMMITMENT_SIGNATURES.items() if head.startswith(sig))
-    opt_out.commitment.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    opt_out.commitment.save(f"{uuid.uuid4().hex}.{commitment_kind(head)}", upload, save=False)
 
 
 @contextlib.contextmanager

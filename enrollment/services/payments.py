@@ -11,11 +11,13 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from policies.rules import fen
 
-from .. import exports, incoming, rules, spreadsheets, workflow
+from .. import exports, incoming, rules, workflow
 from ..models import Enrollment, EnrollmentEvent, Payment, Refund
+from .common import incoming_rows
 from .enrollments import EnrollmentRefused, facts_of, move_locked
 
 ZERO = Decimal("0.00")
@@ -37,6 +39,8 @@ def payment_problem(enrollment: Enrollment) -> str:
     """Why no payment can be recorded on this enrollment, or "" (asked by the admin form)."""
     if enrollment.state not in PAYABLE_STATES:
         return f"{enrollment}：「{workflow.LABELS[enrollment.state]}」的参保记录不能登记缴费。"
+    if enrollment.payer == workflow.GOVERNMENT:
+        return f"{enrollment}：保费由政府补助（低保），学校不代收。"
     return ""
 
 
@@ -126,22 +130,15 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
     """Each line is matched to the student's enrollment of the year by student number (or
     ID number). A receipt already recorded for the same student and amount is unchanged,
     so importing the same file twice adds nothing; any other reuse is a problem."""
-    sheet = spreadsheets.read_sheet(path, name=name)
-    columns = incoming.find_columns(
-        sheet.head,
-        first_row=sheet.first_row,
+    read = incoming_rows(
+        path,
+        name=name,
         labels=incoming.PAYMENT_LABELS,
         required=incoming.PAYMENT_REQUIRED,
+        parse=incoming.parse_payment,
     )
-    plan = PaymentsPlan(header_row=columns.row)
-    lines = []
-    for row, cells in spreadsheets.iter_data_rows(sheet, columns.index):
-        plan.rows += 1
-        parsed = incoming.parse_payment(columns, row, cells)
-        if isinstance(parsed, incoming.Problem):
-            plan.problems.append(parsed)
-        else:
-            lines.append(parsed)
+    plan = PaymentsPlan(header_row=read.header_row, rows=read.rows, problems=read.problems)
+    lines = read.parsed
     enrollments = Enrollment.objects.filter(policy_year=policy_year).filter(
         Q(
             student__student_number__in=[
@@ -278,15 +275,26 @@ def enrollment_choose_family_aid(*, enrollment: Enrollment, at: datetime, by=Non
 def refunds_due(*, year: int) -> list[tuple[int, workflow.RefundDue]]:
     """(enrollment pk, what is owed back) for every enrollment of `year` with money to
     return (workflow.refund_due)."""
-    enrollments = Enrollment.objects.filter(policy_year__year=year, amount_paid__gt=0).annotate(
-        refunded=Coalesce(Sum("refunds__amount"), ZERO)
+    enrollments = (
+        Enrollment.objects.filter(policy_year__year=year, amount_paid__gt=0)
+        .select_related("policy_year")
+        .annotate(refunded=Coalesce(Sum("refunds__amount"), ZERO))
     )
     due = []
     for enrollment in enrollments.order_by("pk"):
-        owed = workflow.refund_due(facts_of(enrollment), refunded=enrollment.refunded)
+        owed = _owed(enrollment, enrollment.refunded)
         if owed is not None:
             due.append((enrollment.pk, owed))
     return due
+
+
+def _owed(enrollment: Enrollment, refunded: Decimal) -> workflow.RefundDue | None:
+    window_open = timezone.localdate() <= enrollment.policy_year.freshman_window_closes_on
+    return workflow.refund_due(
+        facts_of(enrollment),
+        refunded=refunded,
+        failure_is_final=not (enrollment.kind == workflow.FRESHMAN and window_open),
+    )
 
 
 def refunds_issue(*, year: int, by=None) -> tuple[list[Refund], list[str]]:
@@ -299,7 +307,7 @@ def refunds_issue(*, year: int, by=None) -> tuple[list[Refund], list[str]]:
             with transaction.atomic():
                 current = Enrollment.objects.select_for_update().get(pk=pk)
                 refunded = current.refunds.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-                owed = workflow.refund_due(facts_of(current), refunded=refunded)
+                owed = _owed(current, refunded)
                 if owed is None:
                     continue
                 if owed.refunds_state:
@@ -362,7 +370,14 @@ def reconciliation(*, year: int) -> dict:
     )
     paid_not_established = enrollments.filter(
         amount_paid__gt=F("refunded"),
-        state__in=[workflow.DECLARED, workflow.PAID, workflow.FAILED, workflow.OPTED_OUT],
+        state__in=[
+            workflow.NOT_ESTABLISHED,
+            workflow.PENDING_REVIEW,
+            workflow.DECLARED,
+            workflow.PAID,
+            workflow.FAILED,
+            workflow.OPTED_OUT,
+        ],
     )
     established_not_paid = (
         enrollments.filter(state=workflow.ESTABLISHED, premium_due__gt=0)

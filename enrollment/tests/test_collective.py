@@ -283,6 +283,36 @@ def test_a_run_that_stopped_midway_is_resumed_with_exact_counts(year_2026, live_
     assert Enrollment.objects.count() == EnrollmentEvent.objects.count() == 10
 
 
+@pytest.mark.django_db
+def test_a_failed_chunk_keeps_what_was_done_and_a_new_start_completes_it(year_2026, monkeypatch):
+    """Fault injection: the 7th enrollment cannot be built. The first two chunks of 3
+    stay, the run says why it stopped, and the next run creates only the rest."""
+    make_students(10)
+    built = collective.enrollment_build
+    calls = {"n": 0}
+
+    def fails_once_at_the_seventh(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise RuntimeError("数据库连接中断")
+        return built(**kwargs)
+
+    monkeypatch.setattr(collective, "enrollment_build", fails_once_at_the_seventh)
+    run = CollectiveRun.objects.create(policy_year=year_2026, chunk_size=3, report={})
+
+    services.collective_run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == CollectiveRun.Status.FAILED
+    assert "数据库连接中断" in run.error and "不会重复建立记录" in run.error
+    assert Enrollment.objects.count() == 6  # two whole chunks, nothing of the third
+    second = CollectiveRun.objects.create(policy_year=year_2026, chunk_size=3, report={})
+    services.collective_run_execute(run_id=second.pk)
+    second.refresh_from_db()
+    assert (second.report["existing"], second.report["created"]) == (6, {"declared": 4})
+    assert Enrollment.objects.count() == EnrollmentEvent.objects.count() == 10
+
+
 @needs_broker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_killed_worker_is_resumed_with_exact_counts(year_2026, tmp_path):

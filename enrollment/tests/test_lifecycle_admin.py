@@ -153,8 +153,10 @@ def test_finance_cannot_download_a_declaration_batch_with_full_ids(client, demo)
     batch = DeclarationBatch.objects.first()
 
     response = client.get(reverse("admin:enrollment_declarationbatch_download", args=[batch.pk]))
+    listing = client.get(reverse("admin:enrollment_declarationbatch_changelist"))
 
     assert response.status_code == 403
+    assert "/download/" not in listing.content.decode()  # no link they cannot follow
 
 
 def test_bureau_results_dry_run_then_confirm(client, office, demo):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.urls import reverse
@@ -136,7 +137,27 @@ def test_a_web_page_dressed_as_a_pdf_is_stored_and_served_as_a_pdf(
 
     assert opt_out.commitment.name.endswith(".pdf") and "scan" not in opt_out.commitment.name
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_scan_stored_under_its_own_name_is_only_downloaded(
+    admin_client, shanghai_2026, settings, tmp_path
+):
+    """Scans stored before names were ours keep the uploaded name: typed by content."""
+    settings.MEDIA_ROOT = tmp_path
+    enrollment = collective(1, shanghai_2026)
+    opt_out = OptOut.objects.create(
+        student=enrollment.student,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+    )
+    opt_out.commitment.save("旧.html", ContentFile(b"<script>alert(1)</script>"))
+
+    response = admin_client.get(reverse("admin:enrollment_optout_commitment", args=[opt_out.pk]))
+
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
 
 
 @pytest.mark.parametrize("category", ["hardship", "low_income_family"])

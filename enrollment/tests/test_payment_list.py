@@ -45,8 +45,17 @@ def enrollments():
         for student in Student.objects.order_by("student_number")
     ]
 
-    def established(enrollment, paid=PREMIUM):
-        services.enrollment_transition(enrollment=enrollment, to="paid", amount_paid=paid)
+    def paid(enrollment, amount=PREMIUM):
+        services.payment_record(
+            enrollment=enrollment,
+            amount=amount,
+            paid_on=date(2025, 11, 25),
+            channel="online",
+            receipt_number=f"R-{enrollment.pk}",
+        )
+
+    def established(enrollment):
+        paid(enrollment)
         return services.enrollment_transition(enrollment=enrollment, to="established")
 
     for enrollment in made[:3]:
@@ -56,7 +65,7 @@ def enrollments():
     established(Enrollment.objects.get(pk=family.pk))  # refunded later, never remitted
     services.enrollment_transition(enrollment=made[4], to="opted_out", reason="已在外地参保")
     # made[5]: exempt (重残); made[6]: 低保, government pays, school collected nothing
-    services.enrollment_transition(enrollment=made[7], to="paid", amount_paid=PREMIUM)
+    paid(made[7])
     return made
 
 
