@@ -137,7 +137,9 @@ def move_locked(
     current.reason = reason
     fields = ["state", "reason", "updated_at", *(also or [])]
     if to in (workflow.PAID, workflow.ESTABLISHED) and current.cover_start is None:
-        fields += enrollment_cover_when_paid(current, paid_on=paid_on or timezone.localdate())
+        # established without a payment (government-paid): only the waiting period counts
+        paid_on = paid_on or timezone.localdate(current.created_at)
+        fields += enrollment_cover_when_paid(current, paid_on=paid_on)
     current.save(update_fields=fields)
 
 

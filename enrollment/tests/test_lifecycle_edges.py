@@ -2,8 +2,10 @@
 students never declared and still chased, a scan that tries to be a web page, payers
 that family mutual aid must not replace, and who may open each new admin page."""
 
+import os
 import threading
-from datetime import date
+import time
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,9 +14,10 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.urls import reverse
+from django.utils import timezone
 
 from enrollment import services, workflow
-from enrollment.models import OptOut, Refund
+from enrollment.models import Enrollment, OptOut, Refund
 from enrollment.tests.test_money import collective, fresh, pay, student
 from policies.models import PolicyYear
 
@@ -208,3 +211,51 @@ def test_each_role_opens_only_its_pages(client, role):
     }
 
     assert opened == {page for page, roles in PAGES.items() if role in roles}
+
+
+def test_no_payment_is_taken_for_a_government_paid_student(shanghai_2026):
+    enrollment = collective(1, shanghai_2026, subsidy_category="low_income_family")
+
+    with pytest.raises(services.EnrollmentRefused, match="学校不代收"):
+        pay(enrollment)
+    assert fresh(enrollment).amount_paid == 0
+
+
+def test_a_government_paid_late_enrollment_gets_its_cover_when_established():
+    """Declared 5 Mar 2025, established without payment (the government pays): benefits
+    after the 3 months of waiting from the declaration, 5 Jun 2025 (shanghai guide Q3)."""
+    year_2025 = PolicyYear.objects.get(code="shanghai-2025")
+    who = student(1, subsidy_category="low_income_family", registered_on=date(2024, 9, 1))
+    enrollment = services.enrollment_create(
+        student=who, policy_year=year_2025, kind="late", today=date(2025, 3, 5)
+    )
+    declared = timezone.make_aware(datetime(2025, 3, 5))
+    Enrollment.objects.filter(pk=enrollment.pk).update(created_at=declared)
+
+    services.enrollment_transition(enrollment=enrollment, to="established")
+
+    cover = fresh(enrollment)
+    assert (cover.waiting_months, cover.cover_start) == (3, date(2025, 6, 5))
+
+
+def test_paid_comes_only_from_a_recorded_payment(shanghai_2026):
+    enrollment = collective(1, shanghai_2026)
+
+    with pytest.raises(workflow.TransitionRefused, match="缴费记录"):
+        services.enrollment_transition(enrollment=enrollment, to="paid")
+
+
+def test_unconfirmed_uploads_are_removed_after_a_day(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    old = services.incoming_upload_path("a" * 32 + ".xlsx")
+    new = services.incoming_upload_path("b" * 32 + ".xlsx")
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+
+    removed = services.incoming_uploads_remove_stale()
+
+    assert removed == 1
+    assert (old.exists(), new.exists()) == (False, True)
