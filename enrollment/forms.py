@@ -54,13 +54,16 @@ class RosterUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > spreadsheets.MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)d MB.")
-                % {"limit": spreadsheets.MAX_FILE_BYTES // 1024 // 1024}
-            )
-        return upload
+        return _not_too_large(self.cleaned_data["file"])
+
+
+def _not_too_large(upload):
+    if upload.size > spreadsheets.MAX_FILE_BYTES:
+        raise forms.ValidationError(
+            _("The file is larger than %(limit)d MB.")
+            % {"limit": spreadsheets.MAX_FILE_BYTES // 1024 // 1024}
+        )
+    return upload
 
 
 class RosterConfirmForm(forms.Form):
@@ -105,7 +108,7 @@ class IncomingFileForm(PolicyYearForm):
     )
 
     def clean_file(self):
-        upload = RosterUploadForm.clean_file(self)
+        upload = _not_too_large(self.cleaned_data["file"])
         if Path(upload.name).suffix.lower() not in (".xlsx", ".xls", ".csv"):
             raise forms.ValidationError(_("Only xlsx, xls and csv files can be imported."))
         return upload
