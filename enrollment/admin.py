@@ -1,4 +1,6 @@
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
@@ -209,12 +211,48 @@ class StudentAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-def _route(site, pattern: str, view, permission: str, name: str, **extra):
-    """An extra admin page: the admin's login check, then one enrollment permission."""
-    guarded = permission_required(f"enrollment.{permission}", raise_exception=True)(
-        functools.partial(view, **extra)
-    )
-    return path(pattern, site.admin_view(guarded), name=f"enrollment_{name}")
+@dataclass(frozen=True)
+class Page:
+    """An extra admin page: its URL, the one enrollment permission that guards it, and
+    the label of its button on the change list, if it has one. A page that renders
+    within the admin (`with_site`) is given the admin site."""
+
+    pattern: str
+    view: Callable
+    permission: str
+    name: str
+    button: str = ""
+    with_site: bool = False
+
+
+class WithPages:
+    """Declares its extra pages once (`pages`): the URLs, their guards and the change
+    list's buttons (shown to who holds the page's permission) all follow from it."""
+
+    pages: tuple[Page, ...] = ()
+    change_list_template = "admin/enrollment/change_list_links.html"
+
+    def get_urls(self):
+        return [*(self._url(page) for page in self.pages), *super().get_urls()]
+
+    def _url(self, page: Page):
+        view = (
+            functools.partial(page.view, admin_site=self.admin_site)
+            if page.with_site
+            else page.view
+        )
+        guarded = permission_required(f"enrollment.{page.permission}", raise_exception=True)(view)
+        return path(
+            page.pattern, self.admin_site.admin_view(guarded), name=f"enrollment_{page.name}"
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        links = [
+            (reverse(f"admin:enrollment_{page.name}"), page.button)
+            for page in self.pages
+            if page.button and request.user.has_perm(f"enrollment.{page.permission}")
+        ]
+        return super().changelist_view(request, {"extra_links": links, **(extra_context or {})})
 
 
 def _masked(fields):
@@ -243,10 +281,31 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
 
 @admin.register(RosterImport)
-class RosterImportAdmin(admin.ModelAdmin):
+class RosterImportAdmin(WithPages, admin.ModelAdmin):
     list_display = ["uploaded_at", "original_name", "status", "uploaded_by", "rows", "problems"]
     list_filter = ["status"]
     list_select_related = ["uploaded_by"]
+    pages = (
+        Page("upload/", views.roster_upload, "add_rosterimport", "roster_upload", with_site=True),
+        Page(
+            "<int:pk>/progress/",
+            views.roster_import_progress,
+            "view_rosterimport",
+            "rosterimport_progress",
+        ),
+        Page(
+            "<int:pk>/confirm/",
+            views.roster_import_confirm,
+            "add_rosterimport",
+            "rosterimport_confirm",
+        ),
+        Page(
+            "<int:pk>/errors/",
+            views.roster_import_errors,
+            "add_rosterimport",
+            "rosterimport_errors",
+        ),
+    )
 
     @admin.display(description=_("rows"))
     def rows(self, roster_import: RosterImport):
@@ -255,41 +314,6 @@ class RosterImportAdmin(admin.ModelAdmin):
     @admin.display(description=_("rows with errors"))
     def problems(self, roster_import: RosterImport):
         return roster_import.summary.get("invalid_rows", "")
-
-    def get_urls(self):
-        site = self.admin_site
-        return [
-            _route(
-                site,
-                "upload/",
-                views.roster_upload,
-                "add_rosterimport",
-                "roster_upload",
-                admin_site=site,
-            ),
-            _route(
-                site,
-                "<int:pk>/progress/",
-                views.roster_import_progress,
-                "view_rosterimport",
-                "rosterimport_progress",
-            ),
-            _route(
-                site,
-                "<int:pk>/confirm/",
-                views.roster_import_confirm,
-                "add_rosterimport",
-                "rosterimport_confirm",
-            ),
-            _route(
-                site,
-                "<int:pk>/errors/",
-                views.roster_import_errors,
-                "add_rosterimport",
-                "rosterimport_errors",
-            ),
-            *super().get_urls(),
-        ]
 
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:enrollment_roster_upload")
@@ -420,10 +444,25 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentList)
-class PaymentListAdmin(admin.ModelAdmin):
+class PaymentListAdmin(WithPages, admin.ModelAdmin):
     list_display = ["number", "year", "rows", "total", "frozen_at", "frozen_by", "download"]
     list_select_related = ["frozen_by"]
     readonly_fields = ["number", "year", "rows", "total", "sha256", "frozen_at", "frozen_by"]
+    pages = (
+        Page(
+            "freeze/",
+            views.payment_list_freeze,
+            "add_paymentlist",
+            "paymentlist_freeze",
+            with_site=True,
+        ),
+        Page(
+            "<int:pk>/download/",
+            views.payment_list_download,
+            "export_paymentlist",
+            "paymentlist_download",
+        ),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content")
@@ -433,27 +472,6 @@ class PaymentListAdmin(admin.ModelAdmin):
         url = reverse("admin:enrollment_paymentlist_download", args=[payment_list.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
-    def get_urls(self):
-        site = self.admin_site
-        return [
-            _route(
-                site,
-                "freeze/",
-                views.payment_list_freeze,
-                "add_paymentlist",
-                "paymentlist_freeze",
-                admin_site=site,
-            ),
-            _route(
-                site,
-                "<int:pk>/download/",
-                views.payment_list_download,
-                "export_paymentlist",
-                "paymentlist_download",
-            ),
-            *super().get_urls(),
-        ]
-
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:enrollment_paymentlist_freeze")
 
@@ -462,18 +480,6 @@ class PaymentListAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def _button_list(request, *links):
-    """Extra buttons on a change list (templates/admin/enrollment/change_list_links.html):
-    (url name, label, the enrollment permission its page needs), shown to who may use it."""
-    return {
-        "extra_links": [
-            (reverse(f"admin:enrollment_{name}"), label)
-            for name, label, permission in links
-            if request.user.has_perm(f"enrollment.{permission}")
-        ]
-    }
 
 
 class WithoutRelatedLinks:
@@ -489,11 +495,26 @@ class WithoutRelatedLinks:
 
 
 @admin.register(CollectiveRun)
-class CollectiveRunAdmin(admin.ModelAdmin):
+class CollectiveRunAdmin(WithPages, admin.ModelAdmin):
     list_display = ["number", "policy_year", "status", "started_at", "started_by", "progress"]
     list_filter = ["status", "policy_year"]
     list_select_related = ["policy_year__region", "started_by"]
-    change_list_template = "admin/enrollment/change_list_links.html"
+    pages = (
+        Page(
+            "start/",
+            views.collective_run_start,
+            "add_collectiverun",
+            "collectiverun_start",
+            button=_("Start the collective enrollment"),
+            with_site=True,
+        ),
+        Page(
+            "<int:pk>/progress/",
+            views.collective_run_progress,
+            "view_collectiverun",
+            "collectiverun_progress",
+        ),
+    )
 
     @admin.display(description=_("run number"), ordering="pk")
     def number(self, run: CollectiveRun) -> str:
@@ -502,34 +523,6 @@ class CollectiveRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("progress"))
     def progress(self, run: CollectiveRun) -> str:
         return f"{run.progress_done} / {run.progress_total}"
-
-    def get_urls(self):
-        site = self.admin_site
-        return [
-            _route(
-                site,
-                "start/",
-                views.collective_run_start,
-                "add_collectiverun",
-                "collectiverun_start",
-                admin_site=site,
-            ),
-            _route(
-                site,
-                "<int:pk>/progress/",
-                views.collective_run_progress,
-                "view_collectiverun",
-                "collectiverun_progress",
-            ),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        links = _button_list(
-            request,
-            ("collectiverun_start", _("Start the collective enrollment"), "add_collectiverun"),
-        )
-        return super().changelist_view(request, {**links, **(extra_context or {})})
 
     def has_add_permission(self, request):
         return False  # started with its own button
@@ -547,7 +540,7 @@ class CollectiveRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeclarationBatch)
-class DeclarationBatchAdmin(admin.ModelAdmin):
+class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
     list_display = ["number", "policy_year", "registered", "rows", "exported", "download"]
     list_filter = ["policy_year"]
     list_select_related = ["policy_year__region", "created_by"]
@@ -566,7 +559,39 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
         "download",
     ]
     readonly_fields = fields
-    change_list_template = "admin/enrollment/change_list_links.html"
+    pages = (
+        Page(
+            "create/",
+            views.declaration_batch_create,
+            "add_declarationbatch",
+            "declarationbatch_create",
+            button=_("New declaration batch"),
+            with_site=True,
+        ),
+        # the upload file carries full ID numbers
+        Page(
+            "<int:pk>/download/",
+            views.declaration_batch_download,
+            "view_full_id",
+            "declarationbatch_download",
+        ),
+        Page(
+            "results/",
+            views.bureau_results,
+            "change_enrollment",
+            "bureau_results",
+            button=_("Import the bureau's account results"),
+            with_site=True,
+        ),
+        Page(
+            "pending/",
+            views.pending_lists,
+            "view_enrollment",
+            "pending_lists",
+            button=_("Pending confirmations"),
+            with_site=True,
+        ),
+    )
 
     actions = ["export_and_freeze"]
 
@@ -628,53 +653,6 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content")
 
-    def get_urls(self):
-        site = self.admin_site
-        return [
-            _route(
-                site,
-                "create/",
-                views.declaration_batch_create,
-                "add_declarationbatch",
-                "declarationbatch_create",
-                admin_site=site,
-            ),
-            # the upload file carries full ID numbers
-            _route(
-                site,
-                "<int:pk>/download/",
-                views.declaration_batch_download,
-                "view_full_id",
-                "declarationbatch_download",
-            ),
-            _route(
-                site,
-                "pending/",
-                views.pending_lists,
-                "view_enrollment",
-                "pending_lists",
-                admin_site=site,
-            ),
-            _route(
-                site,
-                "results/",
-                views.bureau_results,
-                "change_enrollment",
-                "bureau_results",
-                admin_site=site,
-            ),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        links = _button_list(
-            request,
-            ("declarationbatch_create", _("New declaration batch"), "add_declarationbatch"),
-            ("bureau_results", _("Import the bureau's account results"), "change_enrollment"),
-            ("pending_lists", _("Pending confirmations"), "view_enrollment"),
-        )
-        return super().changelist_view(request, {**links, **(extra_context or {})})
-
     def has_add_permission(self, request):
         return False  # created with its own button
 
@@ -688,14 +666,24 @@ class DeclarationBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(OptOut)
-class OptOutAdmin(WithoutRelatedLinks, admin.ModelAdmin):
+class OptOutAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
     form = OptOutForm
     list_display = ["student", "policy_year", "reason", "signed_on", "scan", "recorded_by"]
     list_filter = ["policy_year", "reason", "student__college"]
     list_select_related = ["student", "policy_year__region", "recorded_by"]
     search_fields = ["student__student_number", "student__name"]
     autocomplete_fields = ["student"]
-    change_list_template = "admin/enrollment/change_list_links.html"
+    pages = (
+        Page("<int:pk>/commitment/", views.opt_out_commitment, "view_optout", "optout_commitment"),
+        Page(
+            "chase/",
+            views.students_to_chase,
+            "view_optout",
+            "students_to_chase",
+            button=_("Not enrolled, no signed commitment"),
+            with_site=True,
+        ),
+    )
 
     @admin.display(description=_("scan"))
     def scan(self, opt_out: OptOut) -> str:
@@ -703,34 +691,6 @@ class OptOutAdmin(WithoutRelatedLinks, admin.ModelAdmin):
             return _("missing")
         url = reverse("admin:enrollment_optout_commitment", args=[opt_out.pk])
         return format_html('<a href="{}">{}</a>', url, _("View"))
-
-    def get_urls(self):
-        site = self.admin_site
-        return [
-            _route(
-                site,
-                "<int:pk>/commitment/",
-                views.opt_out_commitment,
-                "view_optout",
-                "optout_commitment",
-            ),
-            _route(
-                site,
-                "chase/",
-                views.students_to_chase,
-                "view_optout",
-                "students_to_chase",
-                admin_site=site,
-            ),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        links = _button_list(
-            request,
-            ("students_to_chase", _("Not enrolled, no signed commitment"), "view_optout"),
-        )
-        return super().changelist_view(request, {**links, **(extra_context or {})})
 
     def save_model(self, request, obj, form, change):
         if change:  # only the scan can be added later, through the service that names it
@@ -769,7 +729,7 @@ class OptOutAdmin(WithoutRelatedLinks, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(WithoutRelatedLinks, admin.ModelAdmin):
+class PaymentAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
     form = PaymentForm
     list_display = [
         "receipt_number",
@@ -784,37 +744,24 @@ class PaymentAdmin(WithoutRelatedLinks, admin.ModelAdmin):
     list_select_related = ["enrollment__student", "enrollment__policy_year__region", "recorded_by"]
     search_fields = ["receipt_number", "enrollment__student__student_number"]
     autocomplete_fields = ["enrollment"]
-    change_list_template = "admin/enrollment/change_list_links.html"
-
-    def get_urls(self):
-        site = self.admin_site
-        return [
-            _route(
-                site,
-                "import/",
-                views.payments_import,
-                "add_payment",
-                "payments_import",
-                admin_site=site,
-            ),
-            _route(
-                site,
-                "reconciliation/",
-                views.reconciliation,
-                "view_payment",
-                "reconciliation",
-                admin_site=site,
-            ),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        links = _button_list(
-            request,
-            ("payments_import", _("Import a payment file"), "add_payment"),
-            ("reconciliation", _("Reconciliation"), "view_payment"),
-        )
-        return super().changelist_view(request, {**links, **(extra_context or {})})
+    pages = (
+        Page(
+            "import/",
+            views.payments_import,
+            "add_payment",
+            "payments_import",
+            button=_("Import a payment file"),
+            with_site=True,
+        ),
+        Page(
+            "reconciliation/",
+            views.reconciliation,
+            "view_payment",
+            "reconciliation",
+            button=_("Reconciliation"),
+            with_site=True,
+        ),
+    )
 
     def save_model(self, request, obj, form, change):
         saved = services.payment_record(**form.cleaned_data, by=request.user)
@@ -830,26 +777,22 @@ class PaymentAdmin(WithoutRelatedLinks, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(WithPages, admin.ModelAdmin):
     list_display = ["enrollment", "amount", "reason", "created_at", "created_by"]
     list_filter = ["reason", "enrollment__policy_year"]
     list_select_related = ["enrollment__student", "enrollment__policy_year__region", "created_by"]
     search_fields = ["enrollment__student__student_number", "enrollment__student__name"]
-    change_list_template = "admin/enrollment/change_list_links.html"
-
-    def get_urls(self):
-        site = self.admin_site
-        return [
-            _route(
-                site, "issue/", views.refunds_issue, "add_refund", "refunds_issue", admin_site=site
-            ),
-            _route(site, "list/", views.refund_list_download, "view_refund", "refund_list"),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        links = _button_list(request, ("refunds_issue", _("Record the refunds due"), "add_refund"))
-        return super().changelist_view(request, {**links, **(extra_context or {})})
+    pages = (
+        Page(
+            "issue/",
+            views.refunds_issue,
+            "add_refund",
+            "refunds_issue",
+            button=_("Record the refunds due"),
+            with_site=True,
+        ),
+        Page("list/", views.refund_list_download, "view_refund", "refund_list"),
+    )
 
     def has_add_permission(self, request):
         return False  # recorded with 登记应退费用
