@@ -17,7 +17,13 @@ from .. import exports, incoming, roster, rules, workflow
 from ..models import DeclarationBatch, Enrollment, EnrollmentEvent, Student
 from ..selectors import eligible_students
 from .common import incoming_rows
-from .enrollments import EnrollmentRefused, enrollment_build, enrollment_transition
+from .enrollments import (
+    FACT_FIELDS,
+    EnrollmentRefused,
+    enrollment_build,
+    enrollment_transition,
+    facts_of,
+)
 
 DECLARATION_HEADER = [
     "姓名",
@@ -235,19 +241,12 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
     results = read.parsed
     seen = Counter(result.id_number for result in results)
     enrollments = {
-        enrollment["student__id_number"]: enrollment
+        enrollment.student.id_number: enrollment
         for enrollment in Enrollment.objects.filter(
             policy_year=policy_year, student__id_number__in=list(seen)
-        ).values(
-            "pk",
-            "student__id_number",
-            "student__name",
-            "kind",
-            "state",
-            "payer",
-            "amount_paid",
-            "premium_due",
         )
+        .select_related("student")
+        .only(*FACT_FIELDS, "student__id_number", "student__name")
     }
     for result in results:
         shown = _shown(result)
@@ -264,22 +263,15 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
                 incoming.Problem(result.row, "证件号码", f"{shown} 在 {policy_year} 没有参保记录。")
             )
             continue
-        if found["state"] == result.outcome:
+        if found.state == result.outcome:
             plan.unchanged += 1
             continue
-        facts = workflow.Facts(
-            kind=found["kind"],
-            state=found["state"],
-            payer=found["payer"],
-            amount_paid=found["amount_paid"],
-            premium_due=found["premium_due"],
-        )
         try:
-            workflow.check_transition(facts, result.outcome, reason=result.reason)
+            workflow.check_transition(facts_of(found), result.outcome, reason=result.reason)
         except workflow.TransitionRefused as exc:
             plan.problems.append(incoming.Problem(result.row, "建账结果", f"{shown}：{exc}"))
             continue
-        plan.moves.append(Move(result, found["pk"], found["student__name"], found["state"]))
+        plan.moves.append(Move(result, found.pk, found.student.name, found.state))
     return plan
 
 

@@ -173,14 +173,12 @@ def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list
     return ["cover_start", "cover_end", "waiting_months"]
 
 
+# the enrollment's fields a transition's guards look at
+FACT_FIELDS = tuple(workflow.Facts.__dataclass_fields__)
+
+
 def facts_of(enrollment: Enrollment) -> workflow.Facts:
-    return workflow.Facts(
-        kind=enrollment.kind,
-        state=enrollment.state,
-        payer=enrollment.payer,
-        amount_paid=enrollment.amount_paid,
-        premium_due=enrollment.premium_due,
-    )
+    return workflow.Facts(**{name: getattr(enrollment, name) for name in FACT_FIELDS})
 
 
 def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
