@@ -31,9 +31,6 @@ with a peak under 200 MB.
 
 import argparse
 import json
-import os
-import resource
-import subprocess
 import sys
 import time
 from datetime import date
@@ -41,7 +38,9 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432"
+
+from measure import PG_DEFAULT, drop_pg, peak_mb, pg, report, run_child  # noqa: E402
+
 POLICY_YEAR = "shanghai-2026"
 YEAR = 2026
 COLLEGES = ["医学院", "法学院", "外国语学院", "化学化工学院", "数学科学学院", "经济与管理学院"]
@@ -59,10 +58,6 @@ STOCK_COLUMNS = (
 )
 DB_OURS = "insurance_bench_collective"
 DB_NAIVE = "insurance_bench_collective_naive"
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- children: one measurement each ---------------------------------------------------------
@@ -277,52 +272,6 @@ def measure_stock() -> dict:
 # --- parent ---------------------------------------------------------------------------------
 
 
-def run_child(mode: str, database_url: str, args: argparse.Namespace) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DATABASE_URL": database_url,
-    }
-    env.pop("REDIS_URL", None)  # Celery eager: the job runs in the child
-    done = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            mode,
-            "--students",
-            str(args.students),
-            "--naive-rows",
-            str(args.naive_rows),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.exit(f"{mode} on {database_url} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def pg(*command: str) -> None:
-    subprocess.run([*command, "-h", "127.0.0.1", "-U", "postgres"], check=True, capture_output=True)
-
-
-def drop_pg(name: str) -> None:
-    pg("dropdb", "--if-exists", name)
-
-
-def report(label: str, result: dict, unit: str = "rows") -> None:
-    rate = result["rows"] / result["seconds"]
-    print(
-        f"{label:<28} {result['rows']:>6} {unit:<8} {result['seconds']:8.2f} s  "
-        f"{rate:9.0f} {unit}/s  peak {result['peak_mb']:6.0f} MB",
-        flush=True,
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=60_000)
@@ -338,33 +287,34 @@ def main() -> None:
         return
 
     ours_url, naive_url = f"{args.pg}/{DB_OURS}", f"{args.pg}/{DB_NAIVE}"
+    options = ("--students", str(args.students), "--naive-rows", str(args.naive_rows))
     started = time.perf_counter()
     try:
         drop_pg(DB_OURS)
         drop_pg(DB_NAIVE)
         pg("createdb", DB_OURS)
-        seeded = run_child("seed", ours_url, args)
+        seeded = run_child(__file__, "seed", ours_url, *options)
         report("seed (bulk_create)", seeded, "students")
         pg("createdb", "-T", DB_OURS, DB_NAIVE)  # the same students, before the run
 
-        first = run_child("run", ours_url, args)
+        first = run_child(__file__, "run", ours_url, *options)
         report("run (collective)", first, "students")
         print(f"  created {first['created']} enrollments, {first['events']} events")
-        again = run_child("rerun", ours_url, args)
+        again = run_child(__file__, "rerun", ours_url, *options)
         report("  re-run", again, "students")
         print(f"  created {again['created']}; enrollment/event rows {again['rows_after']}")
-        naive = run_child("naive", naive_url, args)
+        naive = run_child(__file__, "naive", naive_url, *options)
         report("naive enrollment_create", naive, "students")
 
-        settled = run_child("settle", ours_url, args)
+        settled = run_child(__file__, "settle", ours_url, *options)
         print(f"settle: {settled['rows']} rows established+paid in {settled['seconds']:.2f} s")
-        export = run_child("export", ours_url, args)
+        export = run_child(__file__, "export", ours_url, *options)
         report("export (payment list)", export)
         print(
             f"  {export['bytes'] / 1e6:.1f} MB xlsx; process RSS before export "
             f"{export['baseline_mb']:.0f} MB, peak {export['peak_mb']:.0f} MB"
         )
-        stock = run_child("stock", ours_url, args)
+        stock = run_child(__file__, "stock", ours_url, *options)
         report("stock export (import-export)", stock)
         print(
             f"  {stock['bytes'] / 1e6:.1f} MB xlsx; process RSS before export "

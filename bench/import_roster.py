@@ -18,9 +18,6 @@ The last line is `import60k speedup_vs_stock=<x> ratio_to_floor=<y> reimport_vs_
 
 import argparse
 import json
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +26,8 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432"
+
+from measure import PG_DEFAULT, drop_pg, fresh_pg, peak_mb, report, run_child  # noqa: E402
 
 
 def build_file(path: Path, rows: int) -> None:
@@ -160,57 +158,6 @@ def measure_floor(path: Path) -> dict:
 # --- parent ---------------------------------------------------------------------------------
 
 
-def run_child(mode: str, path: Path, database_url: str, limit: int) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DATABASE_URL": database_url,
-    }
-    env.pop("REDIS_URL", None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            mode,
-            "--file",
-            str(path),
-            "--stock-rows",
-            str(limit),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.exit(f"{mode} on {database_url} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def fresh_pg(base: str, name: str) -> str:
-    drop_pg(name)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-    return f"{base}/{name}"
-
-
-def drop_pg(name: str) -> None:
-    subprocess.run(
-        ["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name],
-        check=True,
-        capture_output=True,
-    )
-
-
-def report(label: str, result: dict) -> None:
-    rate = result["rows"] / result["seconds"]
-    print(
-        f"{label:<26} {result['rows']:>6} rows  {result['seconds']:8.2f} s  "
-        f"{rate:9.0f} rows/s  peak {result['peak_mb']:6.0f} MB"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=60_000)
@@ -222,7 +169,7 @@ def main() -> None:
 
     if args.child:
         result = child(args.child, Path(args.file), args.stock_rows)
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_mb"] = peak_mb()
         print(json.dumps(result))
         return
 
@@ -235,24 +182,25 @@ def main() -> None:
             f"in {time.perf_counter() - started:.1f} s"
         )
         sqlite_url = f"sqlite:///{folder}/bench.sqlite3"
+        options = ("--file", str(path), "--stock-rows", str(args.stock_rows))
+
+        def measure(mode: str, url: str) -> dict:
+            return run_child(__file__, mode, url, *options)
+
         results = {
-            "ours on SQLite": run_child("ours", path, sqlite_url, args.stock_rows),
-            "  re-import on SQLite": run_child("reimport", path, sqlite_url, args.stock_rows),
+            "ours on SQLite": measure("ours", sqlite_url),
+            "  re-import on SQLite": measure("reimport", sqlite_url),
         }
         try:
             pg_url = fresh_pg(args.pg, "insurance_bench_ours")
-            results["ours on PostgreSQL"] = run_child("ours", path, pg_url, args.stock_rows)
-            results["  re-import on PostgreSQL"] = run_child(
-                "reimport", path, pg_url, args.stock_rows
-            )
+            results["ours on PostgreSQL"] = measure("ours", pg_url)
+            results["  re-import on PostgreSQL"] = measure("reimport", pg_url)
         finally:
             drop_pg("insurance_bench_ours")
         for mode in ("stock", "floor"):
             name = f"insurance_bench_{mode}"
             try:
-                results[f"{mode} on PostgreSQL"] = run_child(
-                    mode, path, fresh_pg(args.pg, name), args.stock_rows
-                )
+                results[f"{mode} on PostgreSQL"] = measure(mode, fresh_pg(args.pg, name))
             finally:
                 drop_pg(name)
 
