@@ -5,6 +5,19 @@ from django.utils.translation import gettext_lazy as _
 from . import rules, workflow
 
 
+def staff_member(verbose_name):
+    """Who did something: kept even if the account goes (PROTECT), empty when a job or
+    the demo did it."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class IdType(models.TextChoices):
     RESIDENT_ID = "resident_id", _("Resident ID card")
     HMT_RESIDENCE_PERMIT = "hmt_residence_permit", _("HK/Macao/Taiwan residence permit")
@@ -282,14 +295,7 @@ class EnrollmentEvent(models.Model):
     )
     to_state = models.CharField(_("to"), max_length=20, choices=Enrollment.State.choices)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    by = staff_member(_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -312,14 +318,7 @@ class PaymentList(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     content = models.BinaryField(_("file"), default=b"", editable=False)
     frozen_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
-    frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("frozen by"),
-    )
+    frozen_by = staff_member(_("frozen by"))
 
     class Meta:
         verbose_name = _("payment list")
@@ -373,24 +372,10 @@ class DeclarationBatch(models.Model):
     registered_from = models.DateField(_("registered from"))
     registered_to = models.DateField(_("registered to"))
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = staff_member(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
-    exported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("exported by"),
-    )
+    exported_by = staff_member(_("exported by"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     content = models.BinaryField(_("file"), null=True, editable=False)
 
@@ -436,14 +421,7 @@ class OptOut(models.Model):
     commitment = models.FileField(
         _("signed commitment (scan)"), upload_to="opt-out-commitments/%Y/", blank=True
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    recorded_by = staff_member(_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -480,14 +458,7 @@ class CollectiveRun(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
     )
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("started by"),
-    )
+    started_by = staff_member(_("started by"))
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -536,14 +507,7 @@ class Payment(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     receipt_number = models.CharField(_("receipt number"), max_length=64, unique=True)
     mismatch = models.CharField(_("mismatch"), max_length=255, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    recorded_by = staff_member(_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -572,14 +536,7 @@ class Refund(models.Model):
     )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = staff_member(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
