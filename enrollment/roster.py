@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 
 from stdnum.cn import ric
 
+from office.errors import Refused
+
 from . import rules
 
 # field -> (header shown to staff, accepted aliases besides it). Matching ignores case,
@@ -204,7 +206,7 @@ def as_record(student: Mapping) -> tuple:
     return tuple(student.get(name) for name in EXISTING_FIELDS)
 
 
-class HeaderError(Exception):
+class HeaderError(Refused):
     """The file has no usable header row: one clear file-level error."""
 
 

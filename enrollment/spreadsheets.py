@@ -16,6 +16,8 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from office.errors import Refused
+
 MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 120  # real sheets compress ~5-20:1; bombs by thousands
@@ -23,13 +25,11 @@ MAX_ROWS = 100_000
 HEADER_SEARCH_ROWS = 20
 
 
-class FileRefused(Exception):
+class FileRefused(Refused):
     """The file cannot be read or must not be: nothing in it is looked at further."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 @dataclass

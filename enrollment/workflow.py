@@ -10,6 +10,8 @@ declared → paid → established → remitted, failed from declared or paid."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from office.errors import Refused
+
 FRESHMAN = "freshman"
 COLLECTIVE = "collective"
 LATE = "late"
@@ -85,7 +87,7 @@ PAYER_LABELS = {
 }
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refused):
     """The move is not allowed; the message says why, in the staff's words."""
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from office.errors import Refused
 from policies import rules as policy_rules
 from policies.selectors import policy_year_rules
 
@@ -15,8 +16,8 @@ from ..selectors import covered_years, recorded_years, student_eligibility
 from .common import chunks
 
 
-class EnrollmentRefused(Exception):
-    pass
+class EnrollmentRefused(Refused):
+    """An enrollment use case refused (office.errors.Refused for the enrollment app)."""
 
 
 def enrollment_create(

@@ -13,6 +13,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from office.errors import Refused
+
 from .. import exports, roster, rules, spreadsheets
 from ..models import (
     RosterImport,
@@ -30,7 +32,7 @@ STUDENT_MAX_LENGTHS = {
 }
 
 
-class RosterImportError(Exception):
+class RosterImportError(Refused):
     """The import was refused as a whole; nothing was written."""
 
 
