@@ -18,6 +18,9 @@ settings.STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Fixtures shared by the apps' tests: staff, workbooks read back, the seeded policy years.
+pytest_plugins = ["office.tests.fixtures", "policies.tests.fixtures"]
+
 import pytest  # noqa: E402
 from django.db import connections  # noqa: E402
 
@@ -47,3 +50,22 @@ def live_worker(django_db_serialized_rollback, transactional_db):
             yield worker
     finally:
         task_postrun.disconnect(close_worker_connections)
+
+
+@pytest.fixture
+def unreachable_broker():
+    """Tasks are sent to a broker nobody listens on, as when Redis is down: a Celery app of
+    its own, configured as the project's, is the current app while the test runs."""
+    from celery import Celery, current_app
+
+    previous = current_app._get_current_object()
+    app = Celery("unreachable", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:9/0")
+    app.autodiscover_tasks()
+    app.set_current()
+    try:
+        yield app
+    finally:
+        previous.set_current()
+        app.close()

@@ -1,12 +1,12 @@
 """A deterministic demo school: the same few hundred students on every machine, with
 valid ID numbers, so that `seed_demo` is repeatable and the admin looks real."""
 
-import io
 import random
 from datetime import date, timedelta
 
-from openpyxl import Workbook
 from stdnum.cn import ric
+
+from office import exports
 
 from . import roster
 from .models import EducationLevel, IdType, SchoolStatus, Student, StudyMode, SubsidyCategory
@@ -121,29 +121,23 @@ def roster_workbook(students: list[Student], *, title: str) -> bytes:
         "手机号",
         "特殊类别",
     ]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("名单")
-    sheet.append([title])
-    sheet.append(columns)
-    for student in students:
-        sheet.append(
-            [
-                student.name,
-                id_types[student.id_type],
-                student.id_number,
-                student.student_number,
-                student.school,
-                student.college,
-                student.major,
-                levels[student.education_level],
-                modes[student.study_mode],
-                student.registered_on.isoformat(),
-                student.nationality,
-                student.origin,
-                student.phone,
-                SPECIAL_LABELS.get(student.subsidy_category, ""),
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = (
+        [
+            student.name,
+            id_types[student.id_type],
+            student.id_number,
+            student.student_number,
+            student.school,
+            student.college,
+            student.major,
+            levels[student.education_level],
+            modes[student.study_mode],
+            student.registered_on.isoformat(),
+            student.nationality,
+            student.origin,
+            student.phone,
+            SPECIAL_LABELS.get(student.subsidy_category, ""),
+        ]
+        for student in students
+    )
+    return exports.xlsx(exports.columns_of(columns), rows, sheet="名单", titles=[title])

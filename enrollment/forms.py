@@ -4,7 +4,9 @@ from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
-from . import roster, spreadsheets
+from office import spreadsheets
+
+from . import roster
 from .models import OptOut, Payment, Student
 from .services import opt_outs, payments
 

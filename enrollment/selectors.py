@@ -1,8 +1,19 @@
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Subquery, Sum, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from office.errors import Refused
+from policies import engine
+from policies.engine import fen
 
 from . import rules, workflow
-from .models import CollectiveRun, Enrollment, OptOut, Student
+from .models import CollectiveRun, Enrollment, OptOut, Refund, Student
 
 ELIGIBILITY_FIELDS = tuple(rules.EligibilityFacts.__dataclass_fields__)
 
@@ -26,6 +37,93 @@ def student_pks_with_eligibility(queryset, code: str) -> list[int]:
 
 def eligible_students(students: Iterable[Student]) -> list[Student]:
     return [student for student in students if student_eligibility(student).eligible]
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A student's cover on one day: the enrollment that gives it, its benefit dates
+    (``cover_start`` is after any waiting period) and whether the day falls in the waiting
+    period, when the student is insured but nothing is paid (shanghai guide Q3:
+    待遇等待期间发生的医疗费用不予追溯)."""
+
+    enrollment: Enrollment
+    cover_start: date
+    cover_end: date
+    waiting_months: int
+    in_waiting: bool
+
+
+def cover_on(*, student: Student, day: date) -> Cover | None:
+    """The enrollment that covers `student` on `day`, or None.
+
+    Only an account the bureau established gives cover (sjtu art. 19: 审核建账后，即可享受),
+    or the bureau's own for a severe-disability student (DESIGN.md §4.4): the states of
+    workflow.was_covered. A freshman is covered once established, from the registration
+    date (shanghai guide Q4) even for days before the account existed; a declared or paid
+    enrollment is not covered yet, a failed, opted-out or refunded one never was (a
+    refunded family mutual-aid premium excepted). An enrollment whose cover dates are not
+    known yet (late, not paid) covers nothing. Days from the start of the waiting period
+    to `cover_start` come back with ``in_waiting`` set; days before it, None."""
+    found = []
+    enrollments = Enrollment.objects.filter(
+        student=student,
+        policy_year__year=day.year,
+        cover_start__isnull=False,
+        cover_end__gte=day,
+    ).order_by("cover_start", "pk")
+    for enrollment in enrollments:
+        if not workflow.was_covered(enrollment.state, enrollment.payer):
+            continue
+        in_waiting = day < enrollment.cover_start
+        waiting_from = enrollment_waiting_from(enrollment)
+        if in_waiting and (waiting_from is None or day < waiting_from):
+            continue
+        found.append(
+            Cover(
+                enrollment=enrollment,
+                cover_start=enrollment.cover_start,
+                cover_end=enrollment.cover_end,
+                waiting_months=enrollment.waiting_months,
+                in_waiting=in_waiting,
+            )
+        )
+    # benefits on the day win over a waiting period in another region's year
+    return min(found, key=lambda cover: cover.in_waiting, default=None)
+
+
+def enrollment_waiting_from(enrollment: Enrollment) -> date | None:
+    """The day the enrollment's waiting period began, as the rule engine counted it
+    (engine.cover_for): a collective enrollment after gap years waits from 1 January, a late
+    one from its declaration, the day it was created (as services.enrollment_cover_when_paid
+    declares it). None without a waiting period."""
+    if enrollment.waiting_months == 0:
+        return None
+    if enrollment.kind == workflow.LATE:
+        return timezone.localdate(enrollment.created_at)
+    if enrollment.kind == workflow.COLLECTIVE:
+        return date(enrollment.cover_end.year, 1, 1)
+    return None
+
+
+def engine_member(enrollment: Enrollment) -> engine.Member:
+    """The rule engine's member for an enrollment: the cover the engine worked out and the
+    enrollment stores (services.enrollment_build, enrollment_cover_when_paid), and the
+    student's subsidy category, which sets the catastrophic ratio (DESIGN.md §4.4). The
+    estimate page and command build the same ``engine.Member`` from typed-in dates
+    (policies.estimates.parse_member); this builds it from the row. An enrollment whose
+    cover is not known yet (late, not paid) is refused: a member without dates would be
+    covered all year."""
+    if enrollment.cover_start is None or enrollment.cover_end is None:
+        raise Refused(
+            f"{enrollment} 尚无待遇起止日期（中途参保缴费后才确定）。", code="cover_unknown"
+        )
+    return engine.Member(
+        category=enrollment.student.subsidy_category,
+        cover_start=enrollment.cover_start,
+        cover_end=enrollment.cover_end,
+        waiting_months=enrollment.waiting_months,
+        waiting_from=enrollment_waiting_from(enrollment),
+    )
 
 
 def recorded_years(policy_year) -> frozenset[int]:
@@ -61,3 +159,97 @@ def covered_years(student_pks: list[int], policy_year) -> dict[int, set[int]]:
     ).values_list("student_id", "policy_year__year"):
         covered[student_id].add(year)
     return covered
+
+
+def enrollment_students(pks: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+    """Per enrollment, its student's college, student number and name, in one query: for
+    pages that list enrollments a use case picked (the refunds due)."""
+    return {
+        pk: (college, number, name)
+        for pk, college, number, name in Enrollment.objects.filter(pk__in=list(pks)).values_list(
+            "pk", "student__college", "student__student_number", "student__name"
+        )
+    }
+
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def reconciliation(*, year: int) -> dict:
+    """对账: money held without an account (paid, not established, not yet refunded),
+    accounts whose premium is not fully collected, and per payer what was due, collected
+    and refunded (an opted-out student owes nothing)."""
+    refunded = (
+        Refund.objects.filter(enrollment=OuterRef("pk"))
+        .values("enrollment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    enrollments = (
+        Enrollment.objects.filter(policy_year__year=year)
+        .select_related("student")
+        .annotate(refunded=Coalesce(Subquery(refunded), ZERO, output_field=MONEY))
+        .order_by("student__college", "student__student_number")
+    )
+    paid_not_established = enrollments.filter(
+        amount_paid__gt=F("refunded"),
+        state__in=[
+            workflow.NOT_ESTABLISHED,
+            workflow.PENDING_REVIEW,
+            workflow.DECLARED,
+            workflow.PAID,
+            workflow.FAILED,
+            workflow.OPTED_OUT,
+        ],
+    )
+    established_not_paid = (
+        enrollments.filter(state=workflow.ESTABLISHED, premium_due__gt=0)
+        .exclude(payer=workflow.GOVERNMENT)
+        .filter(amount_paid__lt=F("premium_due"))
+    )
+    per_payer = (
+        Enrollment.objects.filter(policy_year__year=year)
+        .values("payer")
+        .annotate(
+            count=Count("pk"),
+            due=Coalesce(
+                Sum(
+                    Case(
+                        When(state=workflow.OPTED_OUT, then=ZERO),
+                        default=F("premium_due"),
+                        output_field=MONEY,
+                    )
+                ),
+                ZERO,
+                output_field=MONEY,
+            ),
+            paid=Coalesce(Sum("amount_paid"), ZERO, output_field=MONEY),
+        )
+        .order_by("payer")
+    )
+    refunds = dict(
+        Refund.objects.filter(enrollment__policy_year__year=year)
+        .values("enrollment__payer")
+        .annotate(total=Sum("amount"))
+        .values_list("enrollment__payer", "total")
+    )
+    totals = []
+    for row in per_payer:
+        back = fen(refunds.get(row["payer"], ZERO))
+        totals.append(
+            {
+                "payer": row["payer"],
+                "label": workflow.PAYER_LABELS[row["payer"]],
+                "count": row["count"],
+                "due": fen(row["due"]),
+                "paid": fen(row["paid"]),
+                "refunded": back,
+                "net": fen(row["paid"]) - back,
+            }
+        )
+    return {
+        "paid_not_established": paid_not_established,
+        "established_not_paid": established_not_paid,
+        "totals": totals,
+    }

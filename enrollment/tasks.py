@@ -1,4 +1,7 @@
 from celery import shared_task
+from django.utils import timezone
+
+from office.incoming import incoming_files_remove_stale
 
 from . import services
 
@@ -20,4 +23,4 @@ def collective_run(*, run_id: int, **kwargs) -> None:
 
 @shared_task(name="enrollment.remove_stale_uploads")
 def remove_stale_uploads(**kwargs) -> int:
-    return services.incoming_uploads_remove_stale()
+    return incoming_files_remove_stale(now=timezone.now())

@@ -1,6 +1,7 @@
 """The enrollment workflow, pure: which state may follow which, and what each move
-needs. Every change of an enrollment's state goes through `check_transition` (called by
-services.enrollment_transition), never through a field assignment elsewhere.
+needs, as one office.workflow.Workflow per enrollment kind. Every change of an
+enrollment's state is checked here (`check_transition`) and written by the one writer in
+services/enrollments.py, never by a field assignment elsewhere.
 
 States follow the bureau's words (xianda-freshman-confirmation-walkthrough.txt,
 shanghai-student-insurance-guide-2024-11.txt Q4/Q18, DESIGN.md §1 and §4.4):
@@ -8,9 +9,13 @@ freshmen 未建账 → 已申请待审核 → 已建账 | 建账失败; collecti
 declared → paid → established → remitted, failed from declared or paid."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from office.errors import Refused
+from django.utils.translation import gettext_lazy as _
+
+from office.workflow import Transition, Workflow
+from office.workflow import TransitionRefused as TransitionRefused
 
 FRESHMAN = "freshman"
 COLLECTIVE = "collective"
@@ -87,10 +92,6 @@ PAYER_LABELS = {
 }
 
 
-class TransitionRefused(Refused):
-    """The move is not allowed; the message says why, in the staff's words."""
-
-
 @dataclass(frozen=True)
 class Facts:
     """What a transition's guards look at."""
@@ -102,24 +103,70 @@ class Facts:
     premium_due: Decimal = Decimal("0.00")
 
 
+def _something_due(facts: Facts) -> str:
+    return "" if facts.premium_due > 0 else "该记录无需缴费。"
+
+
+def _money_to_give_back(facts: Facts) -> str:
+    """A refund needs money to give back, and from an established account only a family
+    mutual-aid premium is refunded (shanghai guide Q18)."""
+    if facts.amount_paid <= 0:
+        return "未收取任何费用，无需退费。"
+    if facts.state == ESTABLISHED and facts.payer != FAMILY_AID:
+        return "已建账的记录只有家庭共济缴费的才退还学校代收的费用。"
+    return ""
+
+
+# who makes each move, by the permission of the page or use case it comes from: the
+# bureau's results (established, failed), the opt-out register, a recorded payment, a
+# frozen payment list, the refunds; staff confirm for freshmen by hand (批量确认)
+TRANSITIONS = {
+    PENDING_REVIEW: Transition(
+        permission="change_enrollment",
+        label=_("Confirm on the students' behalf (bulk confirmation)"),
+        action="confirm_for_students",
+    ),
+    ESTABLISHED: Transition(permission="change_enrollment"),
+    FAILED: Transition(permission="change_enrollment", needs_reason=True),
+    OPTED_OUT: Transition(permission="add_optout", needs_reason=True),
+    PAID: Transition(permission="add_payment", guard=_something_due),
+    REMITTED: Transition(permission="add_paymentlist"),
+    REFUNDED: Transition(permission="add_refund", guard=_money_to_give_back),
+}
+
+WORKFLOWS = {
+    kind: Workflow(
+        name=kind,
+        app_label="enrollment",
+        labels=LABELS,
+        initial=INITIAL[kind],
+        moves=ALLOWED[kind],
+        transitions=TRANSITIONS,
+        noun="参保记录",
+    )
+    for kind in ALLOWED
+}
+
+
 def check_transition(facts: Facts, target: str, *, reason: str = "") -> None:
-    """Raise TransitionRefused unless `facts.state` → `target` is allowed and its guards
-    hold: a failure and an opt-out need a reason; a refund needs money to give back, and
-    from an established account only a family mutual-aid premium is refunded."""
-    allowed = ALLOWED[facts.kind].get(facts.state, set())
-    if target not in allowed:
-        raise TransitionRefused(
-            f"「{LABELS[facts.state]}」的参保记录不能变为「{LABELS.get(target, target)}」。"
-        )
-    if target in (FAILED, OPTED_OUT) and not reason.strip():
-        raise TransitionRefused(f"变为「{LABELS[target]}」必须填写原因。")
-    if target == PAID and facts.premium_due <= 0:
-        raise TransitionRefused("该记录无需缴费。")
-    if target == REFUNDED:
-        if facts.amount_paid <= 0:
-            raise TransitionRefused("未收取任何费用，无需退费。")
-        if facts.state == ESTABLISHED and facts.payer != FAMILY_AID:
-            raise TransitionRefused("已建账的记录只有家庭共济缴费的才退还学校代收的费用。")
+    """Raise TransitionRefused unless `facts.state` → `target` is allowed for the
+    enrollment's kind and its guards hold: a failure and an opt-out need a reason; a
+    payment needs a premium; a refund needs money to give back."""
+    WORKFLOWS[facts.kind].check(facts, target, reason=reason)
+
+
+def available(facts: Facts, user) -> list[Transition]:
+    return WORKFLOWS[facts.kind].available(facts, user)
+
+
+def by_hand(user) -> list[Transition]:
+    """The moves `user` may make by hand on a selection of enrollments of any kind, one
+    per admin action."""
+    offered: dict[str, Transition] = {}
+    for workflow in WORKFLOWS.values():
+        for transition in workflow.by_hand(user):
+            offered.setdefault(transition.action, transition)
+    return list(offered.values())
 
 
 @dataclass(frozen=True)
@@ -168,6 +215,13 @@ def refund_due(
         return RefundDue(left, "opted_out", False)
     excess = left - facts.premium_due
     return RefundDue(excess, "duplicate", False) if excess > 0 else None
+
+
+def failure_is_final(*, kind: str, freshman_window_closes_on: date, today: date) -> bool:
+    """A freshman's failed account may still be fixed and confirmed again while the
+    freshman window is open (建账失败 → 已申请待审核 above); any other failure is final
+    at once."""
+    return not (kind == FRESHMAN and today <= freshman_window_closes_on)
 
 
 def was_covered(state: str, payer: str) -> bool:

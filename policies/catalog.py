@@ -11,7 +11,7 @@ Every number names the seed file in ``shared/seeds/`` it comes from:
 from dataclasses import replace
 from decimal import Decimal
 
-from policies.rules import BenefitRule, CatastrophicTier, PolicyYearRules
+from policies.engine import BenefitRule, CatastrophicTier, PolicyYearRules
 
 
 def _shanghai_stay(care: str) -> tuple[BenefitRule, ...]:

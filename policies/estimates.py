@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import rules
+from . import engine
 
 
 class EstimateInputError(ValueError):
@@ -16,15 +16,15 @@ class EstimateInputError(ValueError):
         self.message = message
 
 
-def parse_member(data: Any) -> rules.Member | rules.EnrollmentFacts:
+def parse_member(data: Any) -> engine.Member | engine.EnrollmentFacts:
     _require_object(data, "member")
     category = data.get("category", "standard")
-    _require_choice(category, rules.CATEGORIES, "member.category")
+    _require_choice(category, engine.CATEGORIES, "member.category")
     if "enrollment" in data:
         enrollment = data["enrollment"]
         _require_object(enrollment, "member.enrollment")
         kind = enrollment.get("kind")
-        _require_choice(kind, rules.ENROLLMENT_KINDS, "member.enrollment.kind")
+        _require_choice(kind, engine.ENROLLMENT_KINDS, "member.enrollment.kind")
         facts = {
             name: _date(enrollment.get(name), f"member.enrollment.{name}", required=False)
             for name in ("declared_on", "paid_on", "registered_on")
@@ -35,7 +35,7 @@ def parse_member(data: Any) -> rules.Member | rules.EnrollmentFacts:
                 raise EstimateInputError(
                     f"member.enrollment.{name}", f"{kind} 参保必须填写此日期（YYYY-MM-DD）"
                 )
-        return rules.EnrollmentFacts(
+        return engine.EnrollmentFacts(
             kind=kind,
             gap_years=_count(enrollment.get("gap_years", 0), "member.enrollment.gap_years"),
             back_paid_years=_count(
@@ -44,14 +44,14 @@ def parse_member(data: Any) -> rules.Member | rules.EnrollmentFacts:
             category=category,
             **facts,
         )
-    return rules.Member(
+    return engine.Member(
         category=category,
         cover_start=_date(data.get("cover_start"), "member.cover_start", required=False),
         cover_end=_date(data.get("cover_end"), "member.cover_end", required=False),
     )
 
 
-def parse_expenses(data: Any, policy: rules.PolicyYearRules) -> list[rules.Expense]:
+def parse_expenses(data: Any, policy: engine.PolicyYearRules) -> list[engine.Expense]:
     if not isinstance(data, list):
         raise EstimateInputError("expenses", "应为费用列表")
     expenses = []
@@ -59,18 +59,18 @@ def parse_expenses(data: Any, policy: rules.PolicyYearRules) -> list[rules.Expen
         where = f"expenses[{index}]"
         _require_object(item, where)
         care, level = item.get("care"), item.get("level")
-        _require_choice(care, rules.CARE_TYPES, f"{where}.care")
-        _require_choice(level, rules.LEVELS, f"{where}.level")
+        _require_choice(care, engine.CARE_TYPES, f"{where}.care")
+        _require_choice(level, engine.LEVELS, f"{where}.level")
         try:
-            rules.rule_for(policy, care, level)
+            engine.rule_for(policy, care, level)
         except ValueError as exc:
             raise EstimateInputError(f"{where}.care", str(exc)) from exc
         excluded = item.get("excluded")
         if excluded is not None:
-            _require_choice(excluded, rules.EXCLUSIONS, f"{where}.excluded")
+            _require_choice(excluded, engine.EXCLUSIONS, f"{where}.excluded")
         stay = item.get("stay")
         expenses.append(
-            rules.Expense(
+            engine.Expense(
                 date=_date(item.get("date"), f"{where}.date", required=True),
                 care=care,
                 level=level,
@@ -87,7 +87,7 @@ def parse_expenses(data: Any, policy: rules.PolicyYearRules) -> list[rules.Expen
     return expenses
 
 
-def estimate_as_json(policy: rules.PolicyYearRules, estimate: rules.Estimate) -> dict:
+def estimate_as_json(policy: engine.PolicyYearRules, estimate: engine.Estimate) -> dict:
     return {
         "policy_year": policy.code,
         "cover": {
@@ -148,7 +148,7 @@ def _money(value: Any, field: str, *, required: bool = False) -> Decimal:
         raise EstimateInputError(field, f"金额 {value!r} 不是数字") from None
     if not amount.is_finite() or amount < 0:
         raise EstimateInputError(field, f"金额 {value!r} 应为非负数")
-    if amount != rules.fen(amount):
+    if amount != engine.fen(amount):
         raise EstimateInputError(field, f"金额 {value!r} 最多保留两位小数（精确到分）")
     return amount
 

@@ -1,19 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
+from . import engine
 from .models import CareType, FacilityLevel, PolicyYear
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY = forms.NumberInput(attrs={"step": "0.01", "style": "width: 7em"})
-CATEGORY_CHOICES = list(rules.CATEGORY_LABELS.items())
+CATEGORY_CHOICES = list(engine.CATEGORY_LABELS.items())
 KIND_CHOICES = [
     ("", _("Cover start given directly")),
     ("collective", _("Collective enrollment")),
     ("freshman", _("Freshman")),
     ("late", _("Late enrollment")),
 ]
-EXCLUSION_CHOICES = [("", "—"), *rules.EXCLUSION_LABELS.items()]
+EXCLUSION_CHOICES = [("", "—"), *engine.EXCLUSION_LABELS.items()]
 
 
 class EstimateForm(forms.Form):

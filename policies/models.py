@@ -1,5 +1,5 @@
-"""A region's scheme for one calendar year, as data (DESIGN.md §4). The rule engine in
-rules.py never sees these models: selectors.policy_year_rules() snapshots them."""
+"""A region's scheme for one calendar year, as data (DESIGN.md §4). The rule engine
+(policies/engine/) never sees these models: selectors.policy_year_rules() snapshots them."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -204,7 +204,7 @@ class CatastrophicTier(models.Model):
 
 
 class ExclusionCategory(models.Model):
-    """Expenses no scheme pays (abroad, check-ups, vaccines, …); codes match rules.EXCLUSIONS."""
+    """Expenses no scheme pays (abroad, check-ups, vaccines, …); codes match engine.EXCLUSIONS."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=64)

@@ -1,6 +1,6 @@
 from django.db.models import Prefetch
 
-from . import rules
+from . import engine
 from .models import BenefitRule, CatastrophicTier, PolicyYear
 
 SCALAR_FIELDS = (
@@ -29,13 +29,13 @@ def policy_year_get(*, code: str) -> PolicyYear:
     ).get(code=code)
 
 
-def policy_year_rules(policy_year: PolicyYear) -> rules.PolicyYearRules:
+def policy_year_rules(policy_year: PolicyYear) -> engine.PolicyYearRules:
     """The frozen snapshot the rule engine works on."""
-    return rules.PolicyYearRules(
+    return engine.PolicyYearRules(
         code=policy_year.code,
         year=policy_year.year,
         benefit_rules=tuple(
-            rules.BenefitRule(
+            engine.BenefitRule(
                 care=rule.care,
                 level=rule.level,
                 ratio=rule.ratio,
@@ -50,7 +50,7 @@ def policy_year_rules(policy_year: PolicyYear) -> rules.PolicyYearRules:
             for rule in policy_year.benefit_rules.all()
         ),
         catastrophic_tiers=tuple(
-            rules.CatastrophicTier(
+            engine.CatastrophicTier(
                 floor=tier.floor, ratio=tier.ratio, low_income_ratio=tier.low_income_ratio
             )
             for tier in policy_year.catastrophic_tiers.all()

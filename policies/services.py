@@ -3,7 +3,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import estimates, rules, selectors
+from . import engine, estimates, selectors
 from .models import PolicyYear
 
 
@@ -76,7 +76,7 @@ def estimate_run(*, request: dict) -> dict:
     member = estimates.parse_member(request.get("member", {}))
     expenses = estimates.parse_expenses(request.get("expenses"), policy)
     try:
-        estimate = rules.estimate(policy, member, expenses)
+        estimate = engine.estimate(policy, member, expenses)
     except ValueError as exc:
         raise estimates.EstimateInputError("member", str(exc)) from exc
     return estimates.estimate_as_json(policy, estimate)

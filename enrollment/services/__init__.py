@@ -1,21 +1,19 @@
 """The enrollment app's use cases, one module per part of the office's year. Callers
 import them from here: `services.enrollment_create(...)`."""
 
+from ..selectors import reconciliation
 from .collective import (
     RunStart,
     collective_run_execute,
     collective_run_start,
     collective_run_totals,
 )
-from .common import (
-    incoming_upload_path,
-    incoming_uploads_remove_stale,
-    personal_data_access_record,
-)
+from .common import personal_data_access_record
 from .declarations import (
     bureau_results_apply,
     bureau_results_check,
     declaration_batch_create,
+    declaration_batch_delete,
     declaration_batch_export,
     pending_confirmations,
     pending_counts,
@@ -24,8 +22,10 @@ from .declarations import (
 from .enrollments import (
     EnrollmentRefused,
     enrollment_create,
+    enrollment_declare_late,
     enrollment_transition,
     enrollments_confirm,
+    enrollments_move,
 )
 from .opt_outs import (
     commitment_kind,
@@ -34,6 +34,7 @@ from .opt_outs import (
     opt_out_problem,
     opt_out_record,
     students_to_chase,
+    students_to_chase_xlsx,
 )
 from .payment_lists import (
     PAYMENT_LIST_HEADER,
@@ -49,11 +50,8 @@ from .payments import (
     payment_record,
     payments_import_apply,
     payments_import_check,
-    reconciliation,
-    refund_list_xlsx,
-    refunds_due,
-    refunds_issue,
 )
+from .refunds import refund_list_xlsx, refunds_due, refunds_issue
 from .roster_import import (
     RosterImportError,
     roster_apply,

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from office.jobs import enqueue
 from policies.selectors import policy_year_rules
 
 from .. import rules, workflow
@@ -54,7 +55,7 @@ def collective_run_start(
             heartbeat_at__lt=now - stale_after,
         ).update(heartbeat_at=now)
         if claimed:
-            _queue(running.pk)
+            _queue(running)
             return RunStart(running, "resumed")
         return RunStart(running, "running")
     try:
@@ -65,33 +66,19 @@ def collective_run_start(
                 chunk_size=chunk_size,
                 heartbeat_at=now,
                 progress_total=Student.objects.count(),
-                report=_empty_report(),
+                summary=_empty_report(),
             )
     except IntegrityError:
         running = CollectiveRun.objects.get(
             policy_year=policy_year, status=CollectiveRun.Status.RUNNING
         )
         return RunStart(running, "running")
-    _queue(run.pk)
+    _queue(run)
     return RunStart(run, "started")
 
 
-def _queue(run_id: int) -> None:
-    from .. import tasks
-
-    def send():
-        try:
-            tasks.collective_run.delay(run_id=run_id)
-        except Exception:
-            # without a broker the run would wait for a worker that never hears of it
-            logger.exception("could not queue collective run %s", run_id)
-            CollectiveRun.objects.filter(pk=run_id).update(
-                status=CollectiveRun.Status.FAILED,
-                finished_at=timezone.now(),
-                error="任务队列暂时不可用，任务未开始。请稍后重新启动。",
-            )
-
-    transaction.on_commit(send)
+def _queue(run: CollectiveRun) -> None:
+    enqueue("enrollment.collective_run", job=run, run_id=run.pk)
 
 
 def collective_run_execute(*, run_id: int) -> None:
@@ -107,13 +94,10 @@ def collective_run_execute(*, run_id: int) -> None:
             pass
     except Exception as exc:
         logger.exception("collective run %s failed", run_id)
-        CollectiveRun.objects.filter(pk=run_id, status=CollectiveRun.Status.RUNNING).update(
-            status=CollectiveRun.Status.FAILED,
-            finished_at=timezone.now(),
-            error=(
-                f"运行中断（{type(exc).__name__}: {exc}）。已完成的部分已保存，"
-                "重新启动会从头核对并补齐未完成的学生，不会重复建立记录。"
-            ),
+        CollectiveRun.mark_failed(
+            run_id,
+            f"运行中断（{type(exc).__name__}: {exc}）。已完成的部分已保存，"
+            "重新启动会从头核对并补齐未完成的学生，不会重复建立记录。",
         )
 
 
@@ -161,7 +145,7 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
             )
         )
         covered = covered_years(pks, policy_year)
-        report = run.report or _empty_report()
+        report = run.summary or _empty_report()
         created = []
         for student in students:
             college = report["by_college"].setdefault(student["college"], {})
@@ -226,9 +210,9 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
         run.progress_done += len(students)
         run.progress_total = max(run.progress_total, run.progress_done)
         run.heartbeat_at = timezone.now()
-        run.report = report
+        run.summary = report
         run.save(
-            update_fields=["cursor", "progress_done", "progress_total", "heartbeat_at", "report"]
+            update_fields=["cursor", "progress_done", "progress_total", "heartbeat_at", "summary"]
         )
     return True
 
@@ -250,7 +234,7 @@ def _bump(counts: dict, key: str) -> None:
 
 def collective_run_totals(run: CollectiveRun) -> Counter:
     """Created, existing and skipped students of a run, for messages and the command."""
-    report = run.report or _empty_report()
+    report = run.summary or _empty_report()
     return Counter(
         created=sum(report["created"].values()),
         existing=report["existing"],

@@ -1,7 +1,6 @@
 """Freshman declarations (DESIGN.md §1.1): batches for the bureau's portal, the pending
 lists per college, and the bureau's results coming back."""
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,12 +10,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from office import exports
+from office.incoming import Plan, Problem, read_rows
 from policies.selectors import policy_year_rules
 
-from .. import exports, incoming, roster, rules, workflow
+from .. import incoming, roster, rules, workflow
 from ..models import DeclarationBatch, Enrollment, EnrollmentEvent, Student
 from ..selectors import eligible_students
-from .common import incoming_rows
 from .enrollments import (
     FACT_FIELDS,
     EnrollmentRefused,
@@ -36,6 +36,8 @@ DECLARATION_HEADER = [
     "报到注册时间",
 ]
 PENDING_HEADER = ["学院", "专业", "学号", "姓名", "手机号", "报到注册时间", "状态"]
+DECLARATION_COLUMNS = exports.columns_of(DECLARATION_HEADER, {"报到注册时间": exports.Kind.DATE})
+PENDING_COLUMNS = exports.columns_of(PENDING_HEADER, {"报到注册时间": exports.Kind.DATE})
 
 
 # --- declaration batches -----------------------------------------------------------------------
@@ -108,10 +110,7 @@ def declaration_batch_export(*, batch: DeclarationBatch, by=None) -> bytes:
     ones return the same bytes."""
     batch = DeclarationBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.is_frozen:
-        content = bytes(batch.content)
-        if hashlib.sha256(content).hexdigest() != batch.sha256:
-            raise EnrollmentRefused(f"{batch} 保存的文件与导出时不一致。")
-        return content
+        return batch.kept_file()
     # a member who opted out before the first upload is not declared
     members = (
         batch.enrollments.exclude(state__in=[workflow.OPTED_OUT, workflow.EXEMPT])
@@ -127,18 +126,27 @@ def declaration_batch_export(*, batch: DeclarationBatch, by=None) -> bytes:
             student.college,
             student.major,
             student.student_number,
-            f"{student.registered_on:%Y-%m-%d}",
+            student.registered_on,
         ]
         for student in (enrollment.student for enrollment in members)
     ]
-    content = exports.xlsx([DECLARATION_HEADER, *rows], sheet="申报名单")
-    batch.content = content
-    batch.sha256 = hashlib.sha256(content).hexdigest()
+    content = exports.xlsx(DECLARATION_COLUMNS, rows, sheet="申报名单")
+    batch.keep_file(content)
     batch.rows = len(rows)
     batch.exported_at = timezone.now()
     batch.exported_by = by
     batch.save(update_fields=["content", "sha256", "rows", "exported_at", "exported_by"])
     return content
+
+
+def declaration_batch_delete(*, batch: DeclarationBatch) -> None:
+    """A batch not exported yet may go (its freshmen wait for the next one); a frozen
+    batch's file went to the bureau, so the batch stays as the record of it."""
+    with transaction.atomic():
+        locked = DeclarationBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.is_frozen:
+            raise EnrollmentRefused(f"{locked} 已导出并冻结，不能删除。")
+        locked.delete()
 
 
 # --- pending confirmations per college ---------------------------------------------------------
@@ -169,13 +177,13 @@ def pending_list_xlsx(*, policy_year, college: str | None = None) -> tuple[bytes
             s.student_number,
             s.name,
             s.phone,
-            f"{s.registered_on:%Y-%m-%d}" if s.registered_on else "",
+            s.registered_on,
             workflow.LABELS[e.state],
         ]
         for e in pending_confirmations(policy_year=policy_year, college=college)
         for s in [e.student]
     ]
-    return exports.xlsx([PENDING_HEADER, *rows], sheet="待确认名单"), len(rows)
+    return exports.xlsx(PENDING_COLUMNS, rows, sheet="待确认名单"), len(rows)
 
 
 # --- the bureau's results ----------------------------------------------------------------------
@@ -190,15 +198,13 @@ class Move:
 
 
 @dataclass
-class ResultsPlan:
+class ResultsPlan(Plan):
     """A dry run of a results file: what would move, and what cannot be used and why."""
 
-    header_row: int = 0
-    rows: int = 0
-    moves: list["Move"] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
     unchanged: int = 0
-    problems: list[incoming.Problem] = field(default_factory=list)
-    applied: bool = False
+
+    summary_labels = incoming.SUMMARY_LABELS
 
     def preview(self) -> tuple[list[str], list[list]]:
         """What would move (or moved), for the staff; ID numbers masked."""
@@ -230,14 +236,14 @@ class ResultsPlan:
 def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsPlan:
     """Match each row to the year's enrollment by ID number. Unknown numbers, numbers
     given twice and moves the workflow refuses are problems; nothing is guessed."""
-    read = incoming_rows(
+    read = read_rows(
         path,
         name=name,
         labels=incoming.RESULT_LABELS,
         required=incoming.RESULT_REQUIRED,
         parse=incoming.parse_result,
     )
-    plan = ResultsPlan(header_row=read.header_row, rows=read.rows, problems=read.problems)
+    plan = ResultsPlan(header_row=read.header.row, rows=read.rows, problems=read.problems)
     results = read.parsed
     seen = Counter(result.id_number for result in results)
     enrollments = {
@@ -252,15 +258,13 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
         shown = _shown(result)
         if seen[result.id_number] > 1:
             plan.problems.append(
-                incoming.Problem(
-                    result.row, "证件号码", f"{shown} 在文件中出现多次，请核对后只保留一行。"
-                )
+                Problem(result.row, "证件号码", f"{shown} 在文件中出现多次，请核对后只保留一行。")
             )
             continue
         found = enrollments.get(result.id_number)
         if found is None:
             plan.problems.append(
-                incoming.Problem(result.row, "证件号码", f"{shown} 在 {policy_year} 没有参保记录。")
+                Problem(result.row, "证件号码", f"{shown} 在 {policy_year} 没有参保记录。")
             )
             continue
         if found.state == result.outcome:
@@ -269,7 +273,7 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
         try:
             workflow.check_transition(facts_of(found), result.outcome, reason=result.reason)
         except workflow.TransitionRefused as exc:
-            plan.problems.append(incoming.Problem(result.row, "建账结果", f"{shown}：{exc}"))
+            plan.problems.append(Problem(result.row, "建账结果", f"{shown}：{exc}"))
             continue
         plan.moves.append(Move(result, found.pk, found.student.name, found.state))
     return plan

@@ -1,19 +1,18 @@
 """Enrollments one by one or many at once; every state change checked by the workflow."""
 
-from collections import defaultdict
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from office.errors import Refused
-from policies import rules as policy_rules
-from policies.selectors import policy_year_rules
+from office.transitions import StateWriter
+from policies import engine
+from policies.selectors import PolicyYearAmbiguous, policy_year_for, policy_year_rules
 
 from .. import rules, workflow
 from ..models import Enrollment, EnrollmentEvent, OptOut, Student
 from ..selectors import covered_years, recorded_years, student_eligibility
-from .common import chunks
 
 
 class EnrollmentRefused(Refused):
@@ -70,7 +69,7 @@ def enrollment_build(
     category: str,
     registered_on: date | None,
     policy_year,
-    rules: policy_rules.PolicyYearRules,
+    rules: engine.PolicyYearRules,
     kind: str,
     gap_years: int = 0,
 ) -> Enrollment:
@@ -84,11 +83,9 @@ def enrollment_build(
     )
     cover = None
     if kind in (workflow.FRESHMAN, workflow.COLLECTIVE):
-        cover = policy_rules.cover_for(
+        cover = engine.cover_for(
             rules,
-            policy_rules.EnrollmentFacts(
-                kind=kind, registered_on=registered_on, gap_years=gap_years
-            ),
+            engine.EnrollmentFacts(kind=kind, registered_on=registered_on, gap_years=gap_years),
         )
     return Enrollment(
         student_id=student_id,
@@ -126,22 +123,36 @@ def move_locked(
     paid_on: date | None = None,
     also: list[str] | None = None,
 ) -> None:
-    """The one place an enrollment's state changes, on a row the caller has locked:
-    checked by the workflow, recorded as an event, the cover of a late enrollment set
-    once it is paid (or established without payment: government-paid). `also` names
-    fields the caller changed on the row."""
-    workflow.check_transition(facts_of(current), to, reason=reason)
-    EnrollmentEvent.objects.create(
-        enrollment=current, from_state=current.state, to_state=to, reason=reason, by=by
-    )
-    current.state = to
-    current.reason = reason
-    fields = ["state", "reason", "updated_at", *(also or [])]
-    if to in (workflow.PAID, workflow.ESTABLISHED) and current.cover_start is None:
-        # established without a payment (government-paid): only the waiting period counts
-        paid_on = paid_on or timezone.localdate(current.created_at)
-        fields += enrollment_cover_when_paid(current, paid_on=paid_on)
-    current.save(update_fields=fields)
+    """One enrollment's move, on a row the caller has locked, through the one writer.
+    `also` names fields the caller changed on the row, saved with it."""
+    moves_write([current], to=to, by=by, reason=reason, paid_on=paid_on)
+    if also:
+        current.save(update_fields=[*also, "updated_at"])
+
+
+def moves_write(
+    enrollments: list[Enrollment],
+    *,
+    to: str,
+    by=None,
+    reason: str = "",
+    paid_on: date | None = None,
+) -> None:
+    """The one writer of an enrollment's state, for one row or a payment list's sixty
+    thousand (rows the caller has locked): each move checked by the workflow, the states
+    written in bulk with an event each (office.transitions), then the cover of a late
+    enrollment set once it is paid (or established without payment: government-paid)."""
+    _WRITER.write(enrollments, to=to, by=by, reason=reason)
+    if to not in (workflow.PAID, workflow.ESTABLISHED):
+        return
+    for enrollment in enrollments:
+        if enrollment.cover_start is None:
+            # established without a payment (government-paid): only the waiting counts
+            fields = enrollment_cover_when_paid(
+                enrollment, paid_on=paid_on or timezone.localdate(enrollment.created_at)
+            )
+            if fields:
+                enrollment.save(update_fields=fields)
 
 
 def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list[str]:
@@ -160,9 +171,9 @@ def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list
         recorded_years=recorded_years(policy_year),
         counted_from=year_rules.gaps_counted_from_year,
     )
-    cover = policy_rules.cover_for(
+    cover = engine.cover_for(
         year_rules,
-        policy_rules.EnrollmentFacts(
+        engine.EnrollmentFacts(
             kind=workflow.LATE,
             declared_on=timezone.localdate(enrollment.created_at),
             paid_on=paid_on,
@@ -182,13 +193,24 @@ def facts_of(enrollment: Enrollment) -> workflow.Facts:
     return workflow.Facts(**{name: getattr(enrollment, name) for name in FACT_FIELDS})
 
 
-def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
-    """批量确认: staff confirm for freshmen who cannot use the app. Returns how many moved
-    and, for the others, why not."""
+_WRITER = StateWriter(
+    check=lambda enrollment, to, reason: workflow.check_transition(
+        facts_of(enrollment), to, reason=reason
+    ),
+    event=EnrollmentEvent,
+    owner="enrollment",
+    stale=EnrollmentRefused,
+)
+
+
+def enrollments_move(*, enrollments, to: str, by, reason: str = "") -> tuple[int, list[str]]:
+    """A move staff make by hand on a selection (an admin action from the workflow's map),
+    each enrollment locked and moved on its own. Returns how many moved and, for the
+    others, why not."""
     moved, refused = 0, []
     for enrollment in enrollments:
         try:
-            enrollment_transition(enrollment=enrollment, to=workflow.PENDING_REVIEW, by=by)
+            enrollment_transition(enrollment=enrollment, to=to, by=by, reason=reason)
         except workflow.TransitionRefused as exc:
             refused.append(f"{enrollment.student}：{exc}")
         else:
@@ -196,22 +218,28 @@ def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
     return moved, refused
 
 
+def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
+    """批量确认: staff confirm for freshmen who cannot use the app."""
+    return enrollments_move(enrollments=enrollments, to=workflow.PENDING_REVIEW, by=by)
+
+
 def transition_many(enrollments: list[Enrollment], *, to: str, by, reason: str) -> None:
-    """The same move for many enrollments at once: each checked by the workflow, written
-    with one conditional UPDATE that must touch exactly those rows."""
-    for enrollment in enrollments:
-        workflow.check_transition(facts_of(enrollment), to, reason=reason)
-    by_state = defaultdict(list)
-    for enrollment in enrollments:
-        by_state[enrollment.state].append(enrollment.pk)
-    for state, pks in by_state.items():
-        for chunk in chunks(pks):
-            moved = Enrollment.objects.filter(pk__in=chunk, state=state).update(
-                state=to, reason=reason, updated_at=timezone.now()
-            )
-            if moved != len(chunk):
-                raise EnrollmentRefused("部分记录已被他人修改，请重试。")
-        EnrollmentEvent.objects.bulk_create(
-            EnrollmentEvent(enrollment_id=pk, from_state=state, to_state=to, reason=reason, by=by)
-            for pk in pks
-        )
+    """The same move for many locked enrollments at once (a frozen payment list)."""
+    moves_write(enrollments, to=to, by=by, reason=reason)
+
+
+def enrollment_declare_late(*, student: Student, today: date, by=None) -> Enrollment:
+    """中途参保 for `today`'s year, in the region the student was last enrolled in (a year
+    may have several); refused, with the reason, when the year is ambiguous or the
+    student already has an enrollment for it."""
+    last = student.enrollments.select_related("policy_year__region").first()
+    region = last.policy_year.region.code if last else None
+    try:
+        policy_year = policy_year_for(year=today.year, region=region)
+    except PolicyYearAmbiguous as exc:
+        raise EnrollmentRefused(f"{student}：{exc}") from exc
+    if student.enrollments.filter(policy_year=policy_year).exists():
+        raise EnrollmentRefused(f"{student} 已有 {policy_year} 的参保记录。")
+    return enrollment_create(
+        student=student, policy_year=policy_year, kind=workflow.LATE, today=today, by=by
+    )

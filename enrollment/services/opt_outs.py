@@ -7,6 +7,8 @@ from datetime import date
 
 from django.db import transaction
 
+from office import exports
+
 from .. import workflow
 from ..models import Enrollment, OptOut, Student
 from ..selectors import student_pks_with_eligibility
@@ -145,3 +147,15 @@ def students_to_chase(*, policy_year):
     )
     eligible = student_pks_with_eligibility(unenrolled, "eligible")
     return Student.objects.filter(pk__in=eligible).order_by("college", "student_number")
+
+
+CHASE_HEADER = ["学院", "学号", "姓名", "手机号"]
+
+
+def students_to_chase_xlsx(*, policy_year) -> tuple[bytes, int]:
+    """The chase list as a workbook for 学生处, and how many students it names."""
+    rows = [
+        [s.college, s.student_number, s.name, s.phone]
+        for s in students_to_chase(policy_year=policy_year)
+    ]
+    return exports.xlsx(exports.columns_of(CHASE_HEADER), rows, sheet="待跟进"), len(rows)

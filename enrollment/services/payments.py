@@ -1,6 +1,7 @@
-"""Money in and out (DESIGN.md §1.3, §4.4): premiums collected one by one or from a
-payment file, the family mutual-aid choice, refunds and the reconciliation totals.
-Every change of money is one transaction with the enrollment's row locked."""
+"""Money in (DESIGN.md §1.3, §4.4): premiums collected one by one or from a payment
+file, and the family mutual-aid choice. Refunds are in refunds.py, the reconciliation
+totals in enrollment.selectors. Every change of money is one transaction with the
+enrollment's row locked."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,19 +10,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, When
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Q
 
-from policies.rules import fen
+from office.incoming import Plan, Problem, read_rows
 
-from .. import exports, incoming, rules, workflow
-from ..models import Enrollment, EnrollmentEvent, Payment, Refund
-from .common import incoming_rows
-from .enrollments import EnrollmentRefused, facts_of, move_locked
+from .. import incoming, rules, workflow
+from ..models import Enrollment, EnrollmentEvent, Payment
+from .enrollments import EnrollmentRefused, move_locked
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=14, decimal_places=2)
 PAYABLE_STATES = (
     workflow.NOT_ESTABLISHED,  # a Wuhan freshman pays for the entry year
     workflow.PENDING_REVIEW,
@@ -29,7 +26,6 @@ PAYABLE_STATES = (
     workflow.PAID,
     workflow.ESTABLISHED,
 )
-REFUND_HEADER = ["序号", "学号", "姓名", "学院", "缴费年度", "退费金额", "退费原因", "登记时间"]
 
 
 # --- payments ----------------------------------------------------------------------------------
@@ -89,14 +85,14 @@ def payment_record(
 
 
 @dataclass
-class PaymentsPlan:
-    header_row: int = 0
-    rows: int = 0
+class PaymentsPlan(Plan):
+    """A dry run of a payment file: the lines to record (amounts that do not settle the
+    premium are `flagged`), and what cannot be used and why."""
+
     lines: list[tuple[incoming.PaymentLine, int]] = field(default_factory=list)
-    flagged: list[incoming.Problem] = field(default_factory=list)
     unchanged: int = 0
-    problems: list[incoming.Problem] = field(default_factory=list)
-    applied: bool = False
+
+    summary_labels = incoming.SUMMARY_LABELS
 
     def preview(self) -> tuple[list[str], list[list]]:
         header = ["行", "学号", "金额", "缴费日期", "缴费方式", "收据号"]
@@ -130,14 +126,14 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
     """Each line is matched to the student's enrollment of the year by student number (or
     ID number). A receipt already recorded for the same student and amount is unchanged,
     so importing the same file twice adds nothing; any other reuse is a problem."""
-    read = incoming_rows(
+    read = read_rows(
         path,
         name=name,
         labels=incoming.PAYMENT_LABELS,
         required=incoming.PAYMENT_REQUIRED,
         parse=incoming.parse_payment,
     )
-    plan = PaymentsPlan(header_row=read.header_row, rows=read.rows, problems=read.problems)
+    plan = PaymentsPlan(header_row=read.header.row, rows=read.rows, problems=read.problems)
     lines = read.parsed
     enrollments = Enrollment.objects.filter(policy_year=policy_year).filter(
         Q(
@@ -167,14 +163,12 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
         if enrollment is None:
             who = line.student_number or "该证件号码"
             plan.problems.append(
-                incoming.Problem(line.row, "学号", f"{who} 在 {policy_year} 没有参保记录。")
+                Problem(line.row, "学号", f"{who} 在 {policy_year} 没有参保记录。")
             )
             continue
         if receipts[line.receipt_number] > 1:
             plan.problems.append(
-                incoming.Problem(
-                    line.row, "收据号", f"收据号 {line.receipt_number} 在文件中出现多次。"
-                )
+                Problem(line.row, "收据号", f"收据号 {line.receipt_number} 在文件中出现多次。")
             )
             continue
         if line.receipt_number in recorded:
@@ -182,14 +176,14 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
                 plan.unchanged += 1
             else:
                 plan.problems.append(
-                    incoming.Problem(
+                    Problem(
                         line.row, "收据号", f"收据号 {line.receipt_number} 已登记在其他缴费上。"
                     )
                 )
             continue
         if enrollment["state"] not in PAYABLE_STATES:
             plan.problems.append(
-                incoming.Problem(
+                Problem(
                     line.row,
                     "学号",
                     f"{line.student_number}：「{workflow.LABELS[enrollment['state']]}」的参保记录不能登记缴费。",
@@ -201,7 +195,7 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
             amount=line.amount, premium_due=enrollment["premium_due"], already_paid=already
         )
         if flag:
-            plan.flagged.append(incoming.Problem(line.row, "金额", flag))
+            plan.flagged.append(Problem(line.row, "金额", flag))
         paid_so_far[enrollment["pk"]] = already + line.amount
         plan.lines.append((line, enrollment["pk"]))
     return plan
@@ -267,165 +261,3 @@ def enrollment_choose_family_aid(*, enrollment: Enrollment, at: datetime, by=Non
             by=by,
         )
     return current
-
-
-# --- refunds -----------------------------------------------------------------------------------
-
-
-def refunds_due(*, year: int) -> list[tuple[int, workflow.RefundDue]]:
-    """(enrollment pk, what is owed back) for every enrollment of `year` with money to
-    return (workflow.refund_due)."""
-    enrollments = (
-        Enrollment.objects.filter(policy_year__year=year, amount_paid__gt=0)
-        .select_related("policy_year")
-        .annotate(refunded=Coalesce(Sum("refunds__amount"), ZERO))
-    )
-    due = []
-    for enrollment in enrollments.order_by("pk"):
-        owed = _owed(enrollment, enrollment.refunded)
-        if owed is not None:
-            due.append((enrollment.pk, owed))
-    return due
-
-
-def _owed(enrollment: Enrollment, refunded: Decimal) -> workflow.RefundDue | None:
-    window_open = timezone.localdate() <= enrollment.policy_year.freshman_window_closes_on
-    return workflow.refund_due(
-        facts_of(enrollment),
-        refunded=refunded,
-        failure_is_final=not (enrollment.kind == workflow.FRESHMAN and window_open),
-    )
-
-
-def refunds_issue(*, year: int, by=None) -> tuple[list[Refund], list[str]]:
-    """Record every refund due in `year`, one enrollment per transaction: its row is
-    locked and what is owed worked out again, so two clicks never refund twice. Returns
-    the refunds and, for the enrollments the workflow would not move, why."""
-    issued, refused = [], []
-    for pk, _ in refunds_due(year=year):
-        try:
-            with transaction.atomic():
-                current = Enrollment.objects.select_for_update().get(pk=pk)
-                refunded = current.refunds.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-                owed = _owed(current, refunded)
-                if owed is None:
-                    continue
-                if owed.refunds_state:
-                    move_locked(current, workflow.REFUNDED, by=by, reason=f"退费 {owed.amount} 元")
-                issued.append(
-                    Refund.objects.create(
-                        enrollment=current, amount=owed.amount, reason=owed.reason, created_by=by
-                    )
-                )
-        except workflow.TransitionRefused as exc:
-            refused.append(f"{current.student}：{exc}")
-    return issued, refused
-
-
-def refund_list_xlsx(*, year: int) -> tuple[bytes, int, Decimal]:
-    """The refund list for finance: every refund of `year` and a total row."""
-    refunds = (
-        Refund.objects.filter(enrollment__policy_year__year=year)
-        .select_related("enrollment__student")
-        .order_by("enrollment__student__college", "enrollment__student__student_number", "pk")
-    )
-    rows, total = [], ZERO
-    for position, refund in enumerate(refunds, 1):
-        student = refund.enrollment.student
-        total += refund.amount
-        rows.append(
-            [
-                position,
-                student.student_number,
-                student.name,
-                student.college,
-                str(year),
-                refund.amount,
-                str(refund.get_reason_display()),
-                f"{refund.created_at:%Y-%m-%d}",
-            ]
-        )
-    footer = ["合计", "", "", "", "", total, f"{len(rows)} 笔", ""]
-    return exports.xlsx([REFUND_HEADER, *rows, footer], sheet="退费清单"), len(rows), total
-
-
-# --- reconciliation ----------------------------------------------------------------------------
-
-
-def reconciliation(*, year: int) -> dict:
-    """对账: money held without an account (paid, not established, not yet refunded),
-    accounts whose premium is not fully collected, and per payer what was due, collected
-    and refunded (an opted-out student owes nothing)."""
-    refunded = (
-        Refund.objects.filter(enrollment=OuterRef("pk"))
-        .values("enrollment")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    enrollments = (
-        Enrollment.objects.filter(policy_year__year=year)
-        .select_related("student")
-        .annotate(refunded=Coalesce(Subquery(refunded), ZERO, output_field=MONEY))
-        .order_by("student__college", "student__student_number")
-    )
-    paid_not_established = enrollments.filter(
-        amount_paid__gt=F("refunded"),
-        state__in=[
-            workflow.NOT_ESTABLISHED,
-            workflow.PENDING_REVIEW,
-            workflow.DECLARED,
-            workflow.PAID,
-            workflow.FAILED,
-            workflow.OPTED_OUT,
-        ],
-    )
-    established_not_paid = (
-        enrollments.filter(state=workflow.ESTABLISHED, premium_due__gt=0)
-        .exclude(payer=workflow.GOVERNMENT)
-        .filter(amount_paid__lt=F("premium_due"))
-    )
-    per_payer = (
-        Enrollment.objects.filter(policy_year__year=year)
-        .values("payer")
-        .annotate(
-            count=Count("pk"),
-            due=Coalesce(
-                Sum(
-                    Case(
-                        When(state=workflow.OPTED_OUT, then=ZERO),
-                        default=F("premium_due"),
-                        output_field=MONEY,
-                    )
-                ),
-                ZERO,
-                output_field=MONEY,
-            ),
-            paid=Coalesce(Sum("amount_paid"), ZERO, output_field=MONEY),
-        )
-        .order_by("payer")
-    )
-    refunds = dict(
-        Refund.objects.filter(enrollment__policy_year__year=year)
-        .values("enrollment__payer")
-        .annotate(total=Sum("amount"))
-        .values_list("enrollment__payer", "total")
-    )
-    totals = []
-    for row in per_payer:
-        back = fen(refunds.get(row["payer"], ZERO))
-        totals.append(
-            {
-                "payer": row["payer"],
-                "label": workflow.PAYER_LABELS[row["payer"]],
-                "count": row["count"],
-                "due": fen(row["due"]),
-                "paid": fen(row["paid"]),
-                "refunded": back,
-                "net": fen(row["paid"]) - back,
-            }
-        )
-    return {
-        "paid_not_established": paid_not_established,
-        "established_not_paid": established_not_paid,
-        "totals": totals,
-    }

@@ -1,6 +1,7 @@
 """The roster import: a dry run, then the import, as a job the admin can follow."""
 
 import contextlib
+import functools
 import gc
 import hashlib
 import logging
@@ -13,9 +14,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from office import exports, spreadsheets
 from office.errors import Refused
+from office.jobs import enqueue
 
-from .. import exports, roster, rules, spreadsheets
+from .. import roster, rules
 from ..models import (
     RosterImport,
     Student,
@@ -48,7 +51,7 @@ def student_derive_from_id(student: Student) -> None:
 
 def roster_check(*, path: Path, name: str = "", progress: Progress | None = None) -> roster.Plan:
     """The dry run: read, validate and compare with the roster; writes nothing.
-    Raises FileRefused or HeaderError for a file that cannot be used at all."""
+    Raises FileRefused (HeaderError included) for a file that cannot be used at all."""
     sheet = spreadsheets.read_sheet(path, name=name)
     header = roster.find_header(
         sheet.head, first_row=sheet.first_row, max_lengths=STUDENT_MAX_LENGTHS
@@ -207,7 +210,12 @@ def _adapted(record: tuple, adapters) -> tuple:
 
 def roster_error_workbook(plan: roster.Plan) -> bytes:
     """The rejected rows as they were, with a reason column: fix and import again."""
-    header = [*plan.header.cells, "原行号", "错误原因", "错误代码"]
+    columns = [
+        *(exports.Column(cell, exports.Kind.AS_READ) for cell in plan.header.cells),
+        exports.Column("原行号", exports.Kind.INTEGER),
+        exports.Column("错误原因"),
+        exports.Column("错误代码"),
+    ]
     rows = [
         [
             *row.cells,
@@ -217,7 +225,7 @@ def roster_error_workbook(plan: roster.Plan) -> bytes:
         ]
         for row in plan.rejected_rows
     ]
-    return exports.xlsx([header, *rows], sheet="错误行")
+    return exports.xlsx(columns, rows, sheet="错误行")
 
 
 # --- the import as a job (admin) -------------------------------------------------------------
@@ -225,24 +233,9 @@ def roster_error_workbook(plan: roster.Plan) -> bytes:
 
 def roster_import_start(*, upload, user) -> RosterImport:
     """Keep the uploaded file and queue its dry run; the request returns at once."""
-    from .. import tasks
-
     roster_import = _roster_import_create(content=upload.read(), name=upload.name, user=user)
-    transaction.on_commit(lambda: _queue(tasks.roster_import_check, roster_import.pk))
+    enqueue("enrollment.roster_import_check", job=roster_import, import_id=roster_import.pk)
     return roster_import
-
-
-def _queue(task, import_id: int) -> None:
-    """Send the job; if the broker cannot take it, say so on the import instead of leaving
-    it waiting for a worker that will never hear of it."""
-    try:
-        task.delay(import_id=import_id)
-    except Exception:
-        logger.exception("could not queue %s for roster import %s", task.name, import_id)
-        RosterImport.objects.filter(pk=import_id).update(
-            status=RosterImport.Status.FAILED,
-            error="任务队列暂时不可用，文件已保存但未处理。请稍后重新上传。",
-        )
 
 
 def roster_import_file(*, content: bytes, name: str, user) -> RosterImport:
@@ -261,7 +254,7 @@ def _roster_import_create(*, content: bytes, name: str, user, valid_only: bool =
     roster_import = RosterImport(
         original_name=Path(name).name[:255],
         sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=user,
+        started_by=user,
         valid_only=valid_only,
     )
     roster_import.file.save(Path(name).name, ContentFile(content), save=False)
@@ -279,14 +272,14 @@ def roster_import_run_check(*, import_id: int) -> None:
             name=roster_import.original_name,
             progress=_progress_of(import_id),
         )
-        summary = _summary(plan)
+        produced_file = ""
         if plan.rejected_rows:
-            summary["error_file"] = roster_import.file.storage.save(
+            produced_file = roster_import.produced_file.storage.save(
                 f"roster-imports/errors/{import_id}.xlsx",
                 ContentFile(roster_error_workbook(plan)),
             )
         RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.CHECKING).update(
-            status=RosterImport.Status.CHECKED, summary=summary
+            status=RosterImport.Status.CHECKED, summary=_summary(plan), produced_file=produced_file
         )
 
 
@@ -296,32 +289,29 @@ def _failing_job(import_id: int):
     why, anything else fails with the error recorded (and logged with its traceback)."""
     try:
         yield
-    except (spreadsheets.FileRefused, roster.HeaderError) as exc:
-        RosterImport.objects.filter(pk=import_id).update(
-            status=RosterImport.Status.REFUSED, error=str(exc)
-        )
+    except spreadsheets.FileRefused as exc:  # HeaderError included
+        RosterImport.mark_failed(import_id, str(exc), status=RosterImport.Status.REFUSED)
     except RosterImportError as exc:
-        RosterImport.objects.filter(pk=import_id).update(
-            status=RosterImport.Status.FAILED, error=str(exc)
-        )
+        RosterImport.mark_failed(import_id, str(exc))
     except Exception as exc:
         logger.exception("roster import %s failed", import_id)
-        RosterImport.objects.filter(pk=import_id).update(
-            status=RosterImport.Status.FAILED,
-            error=f"导入失败，未写入任何数据（{type(exc).__name__}: {exc}）。请联系系统管理员。",
+        RosterImport.mark_failed(
+            import_id,
+            f"导入失败，未写入任何数据（{type(exc).__name__}: {exc}）。请联系系统管理员。",
         )
 
 
 def roster_import_confirm(*, roster_import: RosterImport, valid_only: bool) -> bool:
     """Claim the checked import for writing; False when it was already claimed (a double
-    click, a second tab): the database decides, so it is written once."""
-    from .. import tasks
-
+    click, a second tab): the database decides, so it is written once. Rows in error are
+    left out only when asked (`valid_only`)."""
+    if roster_import.summary.get("invalid_rows") and not valid_only:
+        raise RosterImportError("部分行有错误：请修正后重新上传，或勾选「仅导入正确的行」。")
     claimed = RosterImport.objects.filter(
         pk=roster_import.pk, status=RosterImport.Status.CHECKED
     ).update(status=RosterImport.Status.IMPORTING, valid_only=valid_only, progress_done=0)
     if claimed:
-        transaction.on_commit(lambda: _queue(tasks.roster_import_commit, roster_import.pk))
+        enqueue("enrollment.roster_import_commit", job=roster_import, import_id=roster_import.pk)
     return bool(claimed)
 
 
@@ -352,15 +342,12 @@ def roster_import_run_commit(*, import_id: int) -> None:
                 ) from exc
             locked.status = RosterImport.Status.IMPORTED
             locked.summary = {**locked.summary, **_summary(plan), "result": result}
-            locked.imported_at = timezone.now()
-            locked.save(update_fields=["status", "summary", "imported_at"])
+            locked.finished_at = timezone.now()
+            locked.save(update_fields=["status", "summary", "finished_at"])
 
 
 def _progress_of(import_id: int) -> Progress:
-    def report(done: int, total: int) -> None:
-        RosterImport.objects.filter(pk=import_id).update(progress_done=done, progress_total=total)
-
-    return report
+    return functools.partial(RosterImport.report_progress, import_id)
 
 
 def _summary(plan: roster.Plan) -> dict:

@@ -1,4 +1,5 @@
-"""Real roster files for the tests, built the way the office receives them."""
+"""Real files for the tests, built the way the office receives them: the registration
+roster, finance's payment files and the bureau's account results."""
 
 import csv
 import io
@@ -20,6 +21,8 @@ HEADER = [
     "学习形式",
     "报到注册时间",
 ]
+PAYMENT_HEADER = ["学号", "金额", "缴费日期", "缴费方式", "收据号"]
+RESULTS_HEADER = ["证件号码", "建账结果", "失败原因"]
 
 
 def resident_id(county: str = "310104", born: date = date(2007, 5, 1), seq: int = 123) -> str:

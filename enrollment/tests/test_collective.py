@@ -17,9 +17,9 @@ from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
+import factory
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.urls import reverse
@@ -28,8 +28,8 @@ from django.utils import timezone
 from enrollment import rules, services, workflow
 from enrollment.models import CollectiveRun, Enrollment, EnrollmentEvent, OptOut, Student
 from enrollment.services import collective
-from enrollment.tests.files import resident_id
-from policies.models import PolicyYear
+from enrollment.tests.factories import EnrollmentRowFactory, StudentFactory
+from office.tests.factories import StaffFactory
 
 PROJECT = Path(__file__).resolve().parents[2]
 needs_broker = pytest.mark.skipif(
@@ -40,31 +40,6 @@ needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="row locks need PostgreSQL (SQLite serialises writers); CI runs this on PostgreSQL",
 )
-
-
-def make_students(count: int, *, registered_on=date(2025, 9, 1), **fields) -> list[Student]:
-    colleges = ["医学院", "法学院", "外国语学院"]
-    return Student.objects.bulk_create(
-        Student(
-            name=f"学生{index}",
-            id_number=resident_id(
-                "310104", date(2006, 1, 1) + timedelta(days=index // 1000), index % 1000
-            ),
-            student_number=f"S{index:06d}",
-            school="示范大学",
-            college=colleges[index % len(colleges)],
-            education_level="undergraduate",
-            registered_on=registered_on,
-            nationality="中国",
-            **fields,
-        )
-        for index in range(count)
-    )
-
-
-@pytest.fixture
-def year_2026():
-    return PolicyYear.objects.get(code="shanghai-2026")
 
 
 # --- the pure rules ---------------------------------------------------------------------------
@@ -123,8 +98,10 @@ def test_gap_years_count_recorded_years_from_2025(entry_year, covered, recorded,
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_run_enrolls_prices_and_skips_with_reasons(year_2026, live_worker):
-    students = make_students(12)
+def test_the_run_enrolls_prices_and_skips_with_reasons(shanghai_2026, live_worker):
+    students = StudentFactory.create_in_bulk(
+        12, college=factory.Iterator(["医学院", "法学院", "外国语学院"])
+    )
     special = {1: "severe_disability", 2: "low_income_family", 3: "hardship"}
     for index, category in special.items():
         Student.objects.filter(pk=students[index].pk).update(subsidy_category=category)
@@ -132,14 +109,14 @@ def test_the_run_enrolls_prices_and_skips_with_reasons(year_2026, live_worker):
     Student.objects.filter(pk=students[5].pk).update(graduation_date=date(2025, 7, 1))
     OptOut.objects.create(
         student=students[6],
-        policy_year=year_2026,
+        policy_year=shanghai_2026,
         reason=OptOut.Reason.INSURED_ELSEWHERE,
         signed_on=date(2025, 11, 20),
     )
 
-    run = _run_to_the_end(year_2026)
+    run = _run_to_the_end(shanghai_2026)
 
-    enrollments = {e.student_id: e for e in Enrollment.objects.filter(policy_year=year_2026)}
+    enrollments = {e.student_id: e for e in Enrollment.objects.filter(policy_year=shanghai_2026)}
     assert len(enrollments) == 9  # 12 less part-time, graduated and opted out
     exempt = enrollments[students[1].pk]
     assert (exempt.state, exempt.premium_due) == (workflow.EXEMPT, Decimal("0.00"))
@@ -152,75 +129,62 @@ def test_the_run_enrolls_prices_and_skips_with_reasons(year_2026, live_worker):
         workflow.STUDENT,
     )
     assert (standard.cover_start, standard.cover_end) == (date(2026, 1, 1), date(2026, 12, 31))
-    assert run.report["created"] == {"declared": 8, "exempt": 1}
-    assert run.report["skipped"] == {"part_time": 1, "graduated": 1, "opted_out": 1}
-    assert sorted(e["code"] for e in run.report["exceptions"]) == [
+    assert run.summary["created"] == {"declared": 8, "exempt": 1}
+    assert run.summary["skipped"] == {"part_time": 1, "graduated": 1, "opted_out": 1}
+    assert sorted(e["code"] for e in run.summary["exceptions"]) == [
         "graduated",
         "opted_out",
         "part_time",
     ]
     # students 0, 3, 6, 9 are in 医学院; 6 opted out
-    assert run.report["by_college"]["医学院"] == {"declared": 3, "skipped": 1}
+    assert run.summary["by_college"]["医学院"] == {"declared": 3, "skipped": 1}
     assert run.progress_done == run.progress_total == 12
-    assert EnrollmentEvent.objects.filter(enrollment__policy_year=year_2026).count() == 9
+    assert EnrollmentEvent.objects.filter(enrollment__policy_year=shanghai_2026).count() == 9
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_rerun_creates_nothing_and_counts_what_exists(year_2026, live_worker):
-    make_students(5)
-    _run_to_the_end(year_2026)
+def test_a_rerun_creates_nothing_and_counts_what_exists(shanghai_2026, live_worker):
+    StudentFactory.create_in_bulk(5)
+    _run_to_the_end(shanghai_2026)
     events = EnrollmentEvent.objects.count()
 
-    rerun = _run_to_the_end(year_2026)
+    rerun = _run_to_the_end(shanghai_2026)
 
-    assert rerun.report["created"] == {}
-    assert rerun.report["existing"] == 5
-    assert Enrollment.objects.filter(policy_year=year_2026).count() == 5
+    assert rerun.summary["created"] == {}
+    assert rerun.summary["existing"] == 5
+    assert Enrollment.objects.filter(policy_year=shanghai_2026).count() == 5
     assert EnrollmentEvent.objects.count() == events
 
 
-def enrolled_in_2025(student, *, run_done: bool) -> None:
-    year_2025 = PolicyYear.objects.get(code="shanghai-2025")
-    Enrollment.objects.create(
-        student=student,
-        policy_year=year_2025,
-        kind=workflow.COLLECTIVE,
-        state=workflow.REMITTED,
-        payer=workflow.STUDENT,
-        premium_due=Decimal("355.00"),
-    )
-    if run_done:
-        CollectiveRun.objects.create(policy_year=year_2025, status=CollectiveRun.Status.DONE)
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_gap_year_brings_a_waiting_period(year_2026, live_worker):
+def test_a_gap_year_brings_a_waiting_period(shanghai_2025, shanghai_2026, live_worker):
     """The 2025 collective run was done in the portal; A was enrolled, B was at school
     without cover: for 2026 B waits 3 fixed + 1 variable month, so benefits from
     1 May 2026 (shanghai guide Q5)."""
-    a, b = make_students(2, registered_on=date(2024, 9, 1))
-    enrolled_in_2025(a, run_done=True)
+    a, b = StudentFactory.create_in_bulk(2, registered_on=date(2024, 9, 1))
+    EnrollmentRowFactory(student=a, policy_year=shanghai_2025, state=workflow.REMITTED)
+    CollectiveRun.objects.create(policy_year=shanghai_2025, status=CollectiveRun.Status.DONE)
 
-    run = _run_to_the_end(year_2026)
+    run = _run_to_the_end(shanghai_2026)
 
-    continuous = Enrollment.objects.get(student=a, policy_year=year_2026)
-    gap = Enrollment.objects.get(student=b, policy_year=year_2026)
+    continuous = Enrollment.objects.get(student=a, policy_year=shanghai_2026)
+    gap = Enrollment.objects.get(student=b, policy_year=shanghai_2026)
     assert (continuous.waiting_months, continuous.cover_start) == (0, date(2026, 1, 1))
     assert (gap.waiting_months, gap.cover_start) == (4, date(2026, 5, 1))
-    assert run.report["with_waiting"] == 1
+    assert run.summary["with_waiting"] == 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_year_the_portal_did_not_run_gives_no_gap(year_2026, live_worker):
+def test_a_year_the_portal_did_not_run_gives_no_gap(shanghai_2025, shanghai_2026, live_worker):
     """2025's collective enrollment was not run here (one enrollment typed in is not a
     year on record): nobody is given a gap year for 2025."""
-    a, b = make_students(2, registered_on=date(2024, 9, 1))
-    enrolled_in_2025(a, run_done=False)
+    a, b = StudentFactory.create_in_bulk(2, registered_on=date(2024, 9, 1))
+    EnrollmentRowFactory(student=a, policy_year=shanghai_2025, state=workflow.REMITTED)
 
-    run = _run_to_the_end(year_2026)
+    run = _run_to_the_end(shanghai_2026)
 
-    assert Enrollment.objects.get(student=b, policy_year=year_2026).waiting_months == 0
-    assert run.report["with_waiting"] == 0
+    assert Enrollment.objects.get(student=b, policy_year=shanghai_2026).waiting_months == 0
+    assert run.summary["with_waiting"] == 0
 
 
 def _run_to_the_end(policy_year, timeout: float = 30) -> CollectiveRun:
@@ -243,28 +207,28 @@ def _wait_for(run_id: int, timeout: float) -> CollectiveRun:
 
 
 @pytest.mark.django_db
-def test_a_second_start_shows_the_running_run(year_2026):
+def test_a_second_start_shows_the_running_run(shanghai_2026):
     running = CollectiveRun.objects.create(
-        policy_year=year_2026, heartbeat_at=timezone.now(), report={}
+        policy_year=shanghai_2026, heartbeat_at=timezone.now(), summary={}
     )
 
-    second = services.collective_run_start(policy_year=year_2026)
+    second = services.collective_run_start(policy_year=shanghai_2026)
 
     assert (second.action, second.run.pk) == ("running", running.pk)
     assert CollectiveRun.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_run_that_stopped_midway_is_resumed_with_exact_counts(year_2026, live_worker):
+def test_a_run_that_stopped_midway_is_resumed_with_exact_counts(shanghai_2026, live_worker):
     """A worker lost after two chunks: the chunks it committed stay, a new start resumes
     the same run from its cursor, and every count is as if it had never stopped."""
-    make_students(10)
+    StudentFactory.create_in_bulk(10)
     run = CollectiveRun.objects.create(
-        policy_year=year_2026,
+        policy_year=shanghai_2026,
         chunk_size=3,
         heartbeat_at=timezone.now(),
         progress_total=10,
-        report={},
+        summary={},
     )
     context = collective._Context.of(run)
     assert collective._run_chunk(run.pk, context)
@@ -273,21 +237,23 @@ def test_a_run_that_stopped_midway_is_resumed_with_exact_counts(year_2026, live_
     # the worker is lost: no progress for an hour
     CollectiveRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
 
-    resumed = services.collective_run_start(policy_year=year_2026)
+    resumed = services.collective_run_start(policy_year=shanghai_2026)
 
     run = _wait_for(run.pk, 30)
     assert resumed.action == "resumed"
     assert resumed.run.pk == run.pk
     assert run.status == CollectiveRun.Status.DONE
-    assert (run.progress_done, run.report["created"]) == (10, {"declared": 10})
+    assert (run.progress_done, run.summary["created"]) == (10, {"declared": 10})
     assert Enrollment.objects.count() == EnrollmentEvent.objects.count() == 10
 
 
 @pytest.mark.django_db
-def test_a_failed_chunk_keeps_what_was_done_and_a_new_start_completes_it(year_2026, monkeypatch):
+def test_a_failed_chunk_keeps_what_was_done_and_a_new_start_completes_it(
+    shanghai_2026, monkeypatch
+):
     """Fault injection: the 7th enrollment cannot be built. The first two chunks of 3
     stay, the run says why it stopped, and the next run creates only the rest."""
-    make_students(10)
+    StudentFactory.create_in_bulk(10)
     built = collective.enrollment_build
     calls = {"n": 0}
 
@@ -298,7 +264,7 @@ def test_a_failed_chunk_keeps_what_was_done_and_a_new_start_completes_it(year_20
         return built(**kwargs)
 
     monkeypatch.setattr(collective, "enrollment_build", fails_once_at_the_seventh)
-    run = CollectiveRun.objects.create(policy_year=year_2026, chunk_size=3, report={})
+    run = CollectiveRun.objects.create(policy_year=shanghai_2026, chunk_size=3, summary={})
 
     services.collective_run_execute(run_id=run.pk)
 
@@ -306,22 +272,22 @@ def test_a_failed_chunk_keeps_what_was_done_and_a_new_start_completes_it(year_20
     assert run.status == CollectiveRun.Status.FAILED
     assert "数据库连接中断" in run.error and "不会重复建立记录" in run.error
     assert Enrollment.objects.count() == 6  # two whole chunks, nothing of the third
-    second = CollectiveRun.objects.create(policy_year=year_2026, chunk_size=3, report={})
+    second = CollectiveRun.objects.create(policy_year=shanghai_2026, chunk_size=3, summary={})
     services.collective_run_execute(run_id=second.pk)
     second.refresh_from_db()
-    assert (second.report["existing"], second.report["created"]) == (6, {"declared": 4})
+    assert (second.summary["existing"], second.summary["created"]) == (6, {"declared": 4})
     assert Enrollment.objects.count() == EnrollmentEvent.objects.count() == 10
 
 
 @needs_broker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_killed_worker_is_resumed_with_exact_counts(year_2026, tmp_path):
+def test_a_killed_worker_is_resumed_with_exact_counts(shanghai_2026, tmp_path):
     """A real worker process is killed (SIGKILL) in the middle of the run; starting again
     resumes the run in a new worker, and nothing is created twice."""
     count = 3000
-    make_students(count)
+    StudentFactory.create_in_bulk(count)
     run = CollectiveRun.objects.create(
-        policy_year=year_2026, chunk_size=15, heartbeat_at=timezone.now(), progress_total=count
+        policy_year=shanghai_2026, chunk_size=15, heartbeat_at=timezone.now(), progress_total=count
     )
     worker = _worker_process(tmp_path / "first.log")
     try:
@@ -341,15 +307,15 @@ def test_a_killed_worker_is_resumed_with_exact_counts(year_2026, tmp_path):
 
     second = _worker_process(tmp_path / "second.log")
     try:
-        resumed = services.collective_run_start(policy_year=year_2026, stale_after=timedelta(0))
+        resumed = services.collective_run_start(policy_year=shanghai_2026, stale_after=timedelta(0))
         assert (resumed.action, resumed.run.pk) == ("resumed", run.pk)
         finished = _wait_for(run.pk, 120)
     finally:
         second.terminate()
         second.wait(timeout=20)
     assert finished.progress_done == count
-    assert finished.report["created"] == {"declared": count}
-    assert Enrollment.objects.filter(policy_year=year_2026).count() == count
+    assert finished.summary["created"] == {"declared": count}
+    assert Enrollment.objects.filter(policy_year=shanghai_2026).count() == count
     assert EnrollmentEvent.objects.count() == count
 
 
@@ -382,15 +348,15 @@ def _wait_until(condition, timeout: float) -> None:
 
 @needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_starts_at_once_make_one_run(year_2026, live_worker):
-    make_students(50)
+def test_two_starts_at_once_make_one_run(shanghai_2026, live_worker):
+    StudentFactory.create_in_bulk(50)
     barrier = threading.Barrier(2)
     results = []
 
     def start():
         try:
             barrier.wait()
-            results.append(services.collective_run_start(policy_year=year_2026))
+            results.append(services.collective_run_start(policy_year=shanghai_2026))
         finally:
             connections.close_all()
 
@@ -409,12 +375,12 @@ def test_two_starts_at_once_make_one_run(year_2026, live_worker):
 
 @needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_workers_on_one_run_take_turns(year_2026):
+def test_two_workers_on_one_run_take_turns(shanghai_2026):
     """A redelivered task running beside the first: the row lock makes them take chunks
     in turn, so nothing is created twice and the counts are exact."""
-    make_students(200)
+    StudentFactory.create_in_bulk(200)
     run = CollectiveRun.objects.create(
-        policy_year=year_2026, chunk_size=10, heartbeat_at=timezone.now(), progress_total=200
+        policy_year=shanghai_2026, chunk_size=10, heartbeat_at=timezone.now(), progress_total=200
     )
     errors = []
 
@@ -435,7 +401,7 @@ def test_two_workers_on_one_run_take_turns(year_2026):
     run.refresh_from_db()
     assert errors == []
     assert run.status == CollectiveRun.Status.DONE
-    assert (run.progress_done, run.report["created"]) == (200, {"declared": 200})
+    assert (run.progress_done, run.summary["created"]) == (200, {"declared": 200})
     assert Enrollment.objects.count() == EnrollmentEvent.objects.count() == 200
 
 
@@ -443,8 +409,8 @@ def test_two_workers_on_one_run_take_turns(year_2026):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_command_runs_and_reports_in_json(year_2026, live_worker):
-    make_students(4)
+def test_command_runs_and_reports_in_json(shanghai_2026, live_worker):
+    StudentFactory.create_in_bulk(4)
     out = StringIO()
 
     call_command(
@@ -464,19 +430,24 @@ def test_command_refuses_an_unknown_or_ambiguous_year(year, message):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_admin_start_button_runs_and_shows_the_report(client, year_2026, live_worker):
-    make_students(3)
+def test_admin_start_button_runs_and_shows_the_report(
+    client, admin_user, shanghai_2026, live_worker
+):
+    StudentFactory.create_in_bulk(
+        3, student_number=factory.Iterator(["S000000", "S000001", "S000002"])
+    )
     Student.objects.filter(student_number="S000001").update(study_mode="part_time")
-    admin = get_user_model().objects.create_superuser("boss", password="x")
-    client.force_login(admin)
+    client.force_login(admin_user)
 
     response = client.post(
-        reverse("admin:enrollment_collectiverun_start"), {"policy_year": year_2026.pk}
+        reverse("admin:enrollment_collectiverun_start"), {"policy_year": shanghai_2026.pk}
     )
     run = _wait_for(CollectiveRun.objects.get().pk, 30)
     detail = client.get(response["Location"])
     again = client.post(
-        reverse("admin:enrollment_collectiverun_start"), {"policy_year": year_2026.pk}, follow=True
+        reverse("admin:enrollment_collectiverun_start"),
+        {"policy_year": shanghai_2026.pk},
+        follow=True,
     )
 
     assert response["Location"] == reverse("admin:enrollment_collectiverun_change", args=[run.pk])
@@ -484,3 +455,74 @@ def test_admin_start_button_runs_and_shows_the_report(client, year_2026, live_wo
     assert "S000001" in page and rules.SKIP_LABELS["part_time"] in page
     assert CollectiveRun.objects.count() == 2  # a finished run does not block a new one
     assert again.status_code == 200
+
+
+# --- the run as a job: queued by name, progress -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_run_the_queue_cannot_take_fails_saying_so(
+    shanghai_2026, unreachable_broker, django_capture_on_commit_callbacks
+):
+    StudentFactory.create_in_bulk(2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        start = services.collective_run_start(policy_year=shanghai_2026)
+
+    run = CollectiveRun.objects.get(pk=start.run.pk)
+    assert (run.status, run.error) == ("failed", "任务队列暂时不可用，任务未开始。请稍后重新启动。")
+    assert run.finished_at is not None
+    assert Enrollment.objects.count() == 0
+    assert services.collective_run_start(policy_year=shanghai_2026).action == "started"
+
+
+def test_a_process_that_never_loaded_the_tasks_finds_them_by_name():
+    """A web process imports no task module; queueing by name must still find the task."""
+    code = (
+        "import sys, django; django.setup(); from office.jobs import task_of; "
+        "before = 'enrollment.tasks' in sys.modules; "
+        "print(before, task_of('enrollment.collective_run').name)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "enrollment.collective_run"]
+
+
+@pytest.mark.django_db
+def test_the_progress_page_gives_status_and_counts_to_who_may_view_runs(
+    client, admin_user, shanghai_2026
+):
+    run = CollectiveRun.objects.create(
+        policy_year=shanghai_2026, progress_done=4000, progress_total=10000
+    )
+    url = reverse("admin:enrollment_collectiverun_progress", args=[run.pk])
+    client.force_login(StaffFactory())
+    refused = client.get(url)
+    client.force_login(admin_user)
+
+    progress = client.get(url).json()
+    page = client.get(reverse("admin:enrollment_collectiverun_change", args=[run.pk]))
+
+    assert refused.status_code == 403
+    assert progress == {"status": "running", "done": 4000, "total": 10000}
+    assert run.progress_fraction == 0.4
+    text = page.content.decode()
+    assert "4000 / 10000" in text and url in text  # the running page polls
+
+
+@pytest.mark.django_db
+def test_a_finished_run_shows_its_count_without_polling(client, admin_user, shanghai_2026):
+    run = CollectiveRun.objects.create(
+        policy_year=shanghai_2026, status="done", progress_done=0, progress_total=0
+    )
+    client.force_login(admin_user)
+
+    text = client.get(reverse("admin:enrollment_collectiverun_change", args=[run.pk])).content
+
+    assert "0 / 0" in text.decode()
+    assert reverse("admin:enrollment_collectiverun_progress", args=[run.pk]) not in text.decode()
+    assert CollectiveRun(progress_done=0, progress_total=0).progress_fraction == 0

@@ -8,60 +8,22 @@ policy year "shanghai-2026" (seeded by migration) closes freshman declarations o
 2026-11-10, the day before the 2027 collective window of 2026-11-11."""
 
 import hashlib
-from datetime import date
-from io import BytesIO
+import re
+from datetime import date, datetime
 
 import pytest
-from openpyxl import load_workbook
+from django.urls import reverse
 
 from enrollment import services, workflow
-from enrollment.models import DeclarationBatch, Enrollment, EnrollmentEvent, Student
+from enrollment.models import DeclarationBatch, Enrollment, EnrollmentEvent, OptOut, Student
+from enrollment.tests.factories import EnrollmentFactory, FreshmanEnrollmentFactory, FreshmanFactory
 from enrollment.tests.files import csv_file, resident_id, xlsx
-from policies.models import PolicyYear
 
 pytestmark = pytest.mark.django_db
 
 DURING_WINDOW = date(2026, 9, 3)
 RESULT_HEADER = ["姓名", "证件号码", "建账结果", "失败原因"]
 NAME_CLASH = "相同证件号存在其他医保账户但姓名不同"
-
-
-@pytest.fixture
-def shanghai_2026():
-    return PolicyYear.objects.get(code="shanghai-2026")
-
-
-def freshman(seq: int, *, registered_on=date(2026, 9, 1), **overrides) -> Student:
-    """An eligible freshman (full-time, resident ID, registered, studying) unless told
-    otherwise."""
-    values = {
-        "name": f"新生{seq}",
-        "id_type": "resident_id",
-        "id_number": resident_id(born=date(2008, 3, 1), seq=seq),
-        "student_number": f"2601{seq:04d}",
-        "school": "示范大学",
-        "college": "医学院",
-        "major": "临床医学",
-        "education_level": "undergraduate",
-        "study_mode": "full_time",
-        "registered_on": registered_on,
-        "phone": f"1380000{seq:04d}",
-    }
-    values.update(overrides)
-    return Student.objects.create(**values)
-
-
-def enroll(student, policy_year, *, confirmed=False) -> Enrollment:
-    enrollment = services.enrollment_create(
-        student=student, policy_year=policy_year, kind="freshman", today=DURING_WINDOW
-    )
-    if confirmed:
-        enrollment = services.enrollment_transition(enrollment=enrollment, to="pending_review")
-    return enrollment
-
-
-def sheet_rows(content: bytes) -> list[list]:
-    return [list(row) for row in load_workbook(BytesIO(content)).active.iter_rows(values_only=True)]
 
 
 def state_of(student) -> str:
@@ -72,10 +34,10 @@ def state_of(student) -> str:
 
 
 def test_batch_declares_the_eligible_freshmen_registered_in_the_range(shanghai_2026):
-    first = freshman(1, registered_on=date(2026, 9, 1))
-    second = freshman(2, registered_on=date(2026, 9, 2), college="法学院")
-    part_time = freshman(3, study_mode="part_time")  # not eligible (DESIGN.md §4.1)
-    later = freshman(4, registered_on=date(2026, 9, 5))  # outside the range
+    first = FreshmanFactory(seq=1, registered_on=date(2026, 9, 1))
+    second = FreshmanFactory(seq=2, registered_on=date(2026, 9, 2), college="法学院")
+    part_time = FreshmanFactory(seq=3, study_mode="part_time")  # not eligible (DESIGN.md §4.1)
+    later = FreshmanFactory(seq=4, registered_on=date(2026, 9, 5))  # outside the range
 
     batch = services.declaration_batch_create(
         policy_year=shanghai_2026,
@@ -99,8 +61,11 @@ def test_batch_declares_the_eligible_freshmen_registered_in_the_range(shanghai_2
 
 
 def test_an_existing_undeclared_freshman_enrollment_joins_the_batch(shanghai_2026):
-    student = freshman(1)
-    enrollment = enroll(student, shanghai_2026, confirmed=True)  # confirmed in the app already
+    student = FreshmanFactory(seq=1)
+    # confirmed in the app already
+    enrollment = FreshmanEnrollmentFactory(
+        student=student, policy_year=shanghai_2026, confirmed=True
+    )
 
     batch = services.declaration_batch_create(
         policy_year=shanghai_2026,
@@ -115,8 +80,8 @@ def test_an_existing_undeclared_freshman_enrollment_joins_the_batch(shanghai_202
 
 
 def test_severe_disability_is_never_declared(shanghai_2026):
-    freshman(1)
-    disabled = freshman(2, subsidy_category="severe_disability")
+    FreshmanFactory(seq=1)
+    disabled = FreshmanFactory(seq=2, subsidy_category="severe_disability")
 
     batch = services.declaration_batch_create(
         policy_year=shanghai_2026,
@@ -134,8 +99,8 @@ def test_severe_disability_is_never_declared(shanghai_2026):
 
 
 def test_an_exempt_enrollment_made_earlier_is_not_declared_either(shanghai_2026):
-    disabled = freshman(1, subsidy_category="severe_disability")
-    enroll(disabled, shanghai_2026)
+    disabled = FreshmanFactory(seq=1, subsidy_category="severe_disability")
+    FreshmanEnrollmentFactory(student=disabled, policy_year=shanghai_2026)
 
     with pytest.raises(services.EnrollmentRefused, match="没有待申报"):
         services.declaration_batch_create(
@@ -148,7 +113,7 @@ def test_an_exempt_enrollment_made_earlier_is_not_declared_either(shanghai_2026)
 
 
 def test_nothing_to_declare_is_refused_and_leaves_no_batch(shanghai_2026):
-    freshman(1, study_mode="part_time")
+    FreshmanFactory(seq=1, study_mode="part_time")
 
     with pytest.raises(services.EnrollmentRefused, match="没有待申报"):
         services.declaration_batch_create(
@@ -161,7 +126,7 @@ def test_nothing_to_declare_is_refused_and_leaves_no_batch(shanghai_2026):
 
 
 def test_no_batch_once_the_freshman_window_closed(shanghai_2026):
-    student = freshman(1)
+    student = FreshmanFactory(seq=1)
     assert shanghai_2026.freshman_window_closes_on == date(2026, 11, 10)
 
     # shanghai guide Q4: 集中参保期开始后，不再补建立秋季入学新生当年的居保账户
@@ -186,8 +151,8 @@ def test_no_batch_once_the_freshman_window_closed(shanghai_2026):
 
 
 def test_a_second_batch_for_the_same_range_is_refused(shanghai_2026):
-    freshman(1)
-    freshman(2)
+    FreshmanFactory(seq=1)
+    FreshmanFactory(seq=2)
     dates = {"registered_from": date(2026, 9, 1), "registered_to": date(2026, 9, 1)}
     first = services.declaration_batch_create(
         policy_year=shanghai_2026, today=DURING_WINDOW, **dates
@@ -201,14 +166,14 @@ def test_a_second_batch_for_the_same_range_is_refused(shanghai_2026):
 
 
 def test_a_freshman_registered_later_goes_into_the_next_batch(shanghai_2026):
-    freshman(1, registered_on=date(2026, 9, 1))
+    FreshmanFactory(seq=1, registered_on=date(2026, 9, 1))
     services.declaration_batch_create(
         policy_year=shanghai_2026,
         registered_from=date(2026, 9, 1),
         registered_to=date(2026, 9, 1),
         today=DURING_WINDOW,
     )
-    late = freshman(2, registered_on=date(2026, 9, 1))  # imported a day late
+    late = FreshmanFactory(seq=2, registered_on=date(2026, 9, 1))  # imported a day late
 
     second = services.declaration_batch_create(
         policy_year=shanghai_2026,
@@ -221,13 +186,36 @@ def test_a_freshman_registered_later_goes_into_the_next_batch(shanghai_2026):
     assert Enrollment.objects.get(student=late).declaration_batch == second
 
 
+def test_an_opted_out_freshman_is_never_declared(shanghai_2026):
+    staying, leaving = FreshmanFactory.create_batch(2)
+    OptOut.objects.create(
+        student=leaving,
+        policy_year=shanghai_2026,
+        reason=OptOut.Reason.INSURED_ELSEWHERE,
+        signed_on=date(2026, 9, 1),
+    )
+
+    batch = services.declaration_batch_create(
+        policy_year=shanghai_2026,
+        registered_from=date(2026, 9, 1),
+        registered_to=date(2026, 9, 1),
+        today=date(2026, 9, 2),
+    )
+
+    assert [e.student for e in batch.enrollments.all()] == [staying]
+    with pytest.raises(services.EnrollmentRefused, match="放弃参保"):
+        services.enrollment_create(
+            student=leaving, policy_year=shanghai_2026, kind="freshman", today=date(2026, 9, 2)
+        )
+
+
 # --- the batch's upload file -------------------------------------------------------------------
 
 
 @pytest.fixture
 def batch(shanghai_2026):
-    freshman(2, college="法学院", major="法学", registered_on=date(2026, 9, 2))
-    freshman(1, college="医学院", registered_on=date(2026, 8, 28))
+    FreshmanFactory(seq=2, college="法学院", major="法学", registered_on=date(2026, 9, 2))
+    FreshmanFactory(seq=1, college="医学院", registered_on=date(2026, 8, 28))
     return services.declaration_batch_create(
         policy_year=shanghai_2026,
         registered_from=date(2026, 8, 28),
@@ -236,7 +224,7 @@ def batch(shanghai_2026):
     )
 
 
-def test_export_has_the_bureau_header_and_one_row_per_member(batch):
+def test_export_has_the_bureau_header_and_one_row_per_member(batch, sheet_rows):
     content = services.declaration_batch_export(batch=batch)
 
     rows = sheet_rows(content)
@@ -260,7 +248,7 @@ def test_export_has_the_bureau_header_and_one_row_per_member(batch):
             "医学院",
             "临床医学",
             "26010001",
-            "2026-08-28",
+            datetime(2026, 8, 28),  # a date cell
         ],
         [
             "新生2",
@@ -270,12 +258,14 @@ def test_export_has_the_bureau_header_and_one_row_per_member(batch):
             "法学院",
             "法学",
             "26010002",
-            "2026-09-02",
+            datetime(2026, 9, 2),
         ],
     ]
 
 
-def test_first_export_freezes_the_batch_and_later_ones_give_the_same_bytes(batch, admin_user):
+def test_first_export_freezes_the_batch_and_later_ones_give_the_same_bytes(
+    batch, admin_user, sheet_rows
+):
     assert batch.exported_at is None and not batch.is_frozen
 
     first = services.declaration_batch_export(batch=batch, by=admin_user)
@@ -293,7 +283,7 @@ def test_first_export_freezes_the_batch_and_later_ones_give_the_same_bytes(batch
     assert DeclarationBatch.objects.get(pk=batch.pk).exported_at == frozen.exported_at
 
 
-def test_a_member_who_opted_out_before_the_first_export_is_not_declared(batch):
+def test_a_member_who_opted_out_before_the_first_export_is_not_declared(batch, sheet_rows):
     leaving = Enrollment.objects.get(student__student_number="26010002")
     services.enrollment_transition(enrollment=leaving, to="opted_out", reason="已在外地参保")
 
@@ -309,16 +299,14 @@ def test_a_member_who_opted_out_before_the_first_export_is_not_declared(batch):
 def pending(shanghai_2026):
     """医学院: three freshmen, one confirmed; 法学院: one; plus an exempt student (never
     pending: nothing to confirm) and a collective enrollment (not a freshman)."""
-    medicine = [freshman(seq) for seq in (1, 2, 3)]
-    law = freshman(4, college="法学院", major="法学")
-    disabled = freshman(5, college="法学院", subsidy_category="severe_disability")
-    enroll(medicine[0], shanghai_2026, confirmed=True)
+    medicine = [FreshmanFactory(seq=seq) for seq in (1, 2, 3)]
+    law = FreshmanFactory(seq=4, college="法学院", major="法学")
+    disabled = FreshmanFactory(seq=5, college="法学院", subsidy_category="severe_disability")
+    FreshmanEnrollmentFactory(student=medicine[0], policy_year=shanghai_2026, confirmed=True)
     for student in [*medicine[1:], law, disabled]:
-        enroll(student, shanghai_2026)
-    older = freshman(6, registered_on=date(2025, 9, 1), student_number="25010006")
-    services.enrollment_create(
-        student=older, policy_year=shanghai_2026, kind="collective", today=date(2025, 11, 20)
-    )
+        FreshmanEnrollmentFactory(student=student, policy_year=shanghai_2026)
+    older = FreshmanFactory(seq=6, registered_on=date(2025, 9, 1), student_number="25010006")
+    EnrollmentFactory(student=older, policy_year=shanghai_2026)  # collective, 2025-11-20
     return medicine, law
 
 
@@ -344,21 +332,21 @@ def test_pending_counts_per_college(shanghai_2026, pending):
     assert services.pending_counts(policy_year=shanghai_2026) == [("医学院", 1), ("法学院", 1)]
 
 
-def test_pending_counts_are_per_policy_year(pending):
-    other_year = PolicyYear.objects.get(code="shanghai-2025")
+def test_pending_counts_are_per_policy_year(pending, shanghai_2025):
+    other_year = shanghai_2025
 
     assert services.pending_counts(policy_year=other_year) == []
 
 
-def test_pending_list_for_one_college(shanghai_2026, pending):
+def test_pending_list_for_one_college(shanghai_2026, pending, sheet_rows):
     content, count = services.pending_list_xlsx(policy_year=shanghai_2026, college="医学院")
 
     rows = sheet_rows(content)
     assert count == 2
     assert rows[0] == ["学院", "专业", "学号", "姓名", "手机号", "报到注册时间", "状态"]
     assert rows[1:] == [
-        ["医学院", "临床医学", "26010002", "新生2", "13800000002", "2026-09-01", "未建账"],
-        ["医学院", "临床医学", "26010003", "新生3", "13800000003", "2026-09-01", "未建账"],
+        ["医学院", "临床医学", "26010002", "新生2", "13800000002", datetime(2026, 9, 1), "未建账"],
+        ["医学院", "临床医学", "26010003", "新生3", "13800000003", datetime(2026, 9, 1), "未建账"],
     ]
     _, everyone = services.pending_list_xlsx(policy_year=shanghai_2026)
     assert everyone == 3
@@ -370,10 +358,10 @@ def test_pending_list_for_one_college(shanghai_2026, pending):
 @pytest.fixture
 def confirmed(shanghai_2026):
     """Three confirmed freshmen (已申请待审核) waiting for the bureau, one not confirmed."""
-    students = [freshman(seq) for seq in (1, 2, 3, 4)]
+    students = [FreshmanFactory(seq=seq) for seq in (1, 2, 3, 4)]
     for student in students[:3]:
-        enroll(student, shanghai_2026, confirmed=True)
-    enroll(students[3], shanghai_2026)
+        FreshmanEnrollmentFactory(student=student, policy_year=shanghai_2026, confirmed=True)
+    FreshmanEnrollmentFactory(student=students[3], policy_year=shanghai_2026)
     return students
 
 
@@ -398,6 +386,7 @@ def test_results_move_pending_review_to_established_and_failed(tmp_path, shangha
         "problems": [],
         "applied": False,
     }
+    assert plan.summary() == "数据行 2，已建账 1，建账失败 1，无变化 0，有问题 0 行"
     assert state_of(confirmed[0]) == "pending_review"  # a dry run writes nothing
 
     applied = services.bureau_results_apply(path=path, policy_year=shanghai_2026)
@@ -519,8 +508,8 @@ def test_title_rows_are_skipped_and_rows_are_sheet_rows(tmp_path, shanghai_2026,
 
 def test_a_lower_case_x_check_digit_matches(tmp_path, shanghai_2026):
     seq = next(s for s in range(1, 1000) if resident_id(born=date(2008, 3, 1), seq=s)[-1] == "X")
-    student = freshman(seq)
-    enroll(student, shanghai_2026, confirmed=True)
+    student = FreshmanFactory(seq=seq)
+    FreshmanEnrollmentFactory(student=student, policy_year=shanghai_2026, confirmed=True)
     path = xlsx(
         tmp_path / "r.xlsx",
         [[student.name, student.id_number.lower(), "已建账", ""]],
@@ -531,3 +520,26 @@ def test_a_lower_case_x_check_digit_matches(tmp_path, shanghai_2026):
 
     assert plan.problems == []
     assert state_of(student) == workflow.ESTABLISHED
+
+
+def test_confirming_twice_in_the_admin_applies_once(
+    client, admin_user, settings, tmp_path, shanghai_2026, confirmed
+):
+    """A double click, or the same page confirmed in a second tab (office.incoming)."""
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(admin_user)
+    url = reverse("admin:enrollment_bureau_results")
+    path = xlsx(tmp_path / "结果.xlsx", [result(confirmed[0])], header=RESULT_HEADER)
+    with path.open("rb") as upload:
+        checked = client.post(url, {"policy_year": shanghai_2026.pk, "file": upload})
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', checked.content.decode()).group(1)
+    dry_run = state_of(confirmed[0])
+
+    first = client.post(url, {"token": token}).content.decode()
+    second = client.post(url, {"token": token}).content.decode()
+
+    assert dry_run == "pending_review"
+    assert "已完成：数据行 1，已建账 1" in first
+    assert "上传的文件已失效，请重新上传。" in second
+    assert state_of(confirmed[0]) == "established"
+    assert EnrollmentEvent.objects.filter(to_state="established").count() == 1

@@ -1,29 +1,24 @@
+"""Creating an enrollment and moving it: a freshman's free first year, one enrollment per
+student and year, who moved it, late enrollments and their region, and staff confirming
+for freshmen in bulk."""
+
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import IntegrityError
 from django.urls import reverse
 
-from enrollment import demo, services, workflow
-from enrollment.models import Enrollment, Student
-from policies.models import PolicyYear
+from enrollment import services, workflow
+from enrollment.models import Enrollment
+from enrollment.tests.factories import FreshmanEnrollmentFactory, FreshmanFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def freshman():
-    student = demo.demo_students(entry_year=2026, count=1)[0]
-    student.registered_on = date(2026, 8, 28)
-    student.save()
-    return student
-
-
-@pytest.fixture
-def shanghai_2026():
-    return PolicyYear.objects.get(code="shanghai-2026")
+    return FreshmanFactory(registered_on=date(2026, 8, 28))  # August: covered from 1 Sep
 
 
 def test_a_freshman_enrollment_is_free_in_shanghai_and_covered_from_september(
@@ -92,22 +87,42 @@ def test_transitions_record_who_did_what(freshman, shanghai_2026, admin_user):
     ]
 
 
-def test_bulk_confirmation_in_the_admin(client, shanghai_2026):
-    students = demo.demo_students(entry_year=2026, count=3)
-    for student in students:
-        student.registered_on = date(2026, 9, 1)
-        student.subsidy_category = "standard"  # a severe-disability student is never declared
-    Student.objects.bulk_create(students)
-    enrollments = [
-        services.enrollment_create(
-            student=student, policy_year=shanghai_2026, kind="freshman", today=date(2026, 9, 2)
-        )
-        for student in Student.objects.all()
-    ]
+def test_a_late_enrollment_takes_this_years_policy_year(freshman, shanghai_2026, admin_user):
+    enrollment = services.enrollment_declare_late(
+        student=freshman, today=date(2026, 3, 5), by=admin_user
+    )
+
+    assert (enrollment.policy_year, enrollment.kind) == (shanghai_2026, workflow.LATE)
+    assert enrollment.state == workflow.DECLARED
+    with pytest.raises(services.EnrollmentRefused) as refused:
+        services.enrollment_declare_late(student=freshman, today=date(2026, 3, 6))
+    assert str(refused.value) == f"{freshman} 已有 {shanghai_2026} 的参保记录。"
+
+
+def test_a_late_enrollment_keeps_the_region_the_student_was_enrolled_in(freshman, wuhan_2025):
+    freshman.registered_on = date(2025, 9, 1)
+    services.enrollment_create(
+        student=freshman, policy_year=wuhan_2025, kind="freshman", today=date(2025, 9, 2)
+    )
+
+    # 2025 has a Shanghai and a Wuhan year: the student's own region decides
+    with pytest.raises(services.EnrollmentRefused) as refused:
+        services.enrollment_declare_late(student=freshman, today=date(2025, 12, 28))
+    assert str(refused.value) == f"{freshman} 已有 {wuhan_2025} 的参保记录。"
+
+
+def test_a_late_enrollment_without_a_region_in_an_ambiguous_year_is_refused(freshman):
+    with pytest.raises(services.EnrollmentRefused, match="有多个统筹地区"):
+        services.enrollment_declare_late(student=freshman, today=date(2025, 12, 28))
+    assert not Enrollment.objects.exists()
+
+
+def test_bulk_confirmation_in_the_admin(client, shanghai_2026, staff):
+    enrollments = FreshmanEnrollmentFactory.create_batch(
+        3, policy_year=shanghai_2026, today=date(2026, 9, 2)
+    )
     services.enrollment_transition(enrollment=enrollments[0], to="pending_review")
-    user = User.objects.create_user(username="clinic", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="医保办"))
-    client.force_login(user)
+    client.force_login(staff("医保办", username="clinic"))
 
     response = client.post(
         reverse("admin:enrollment_enrollment_changelist"),
@@ -116,8 +131,15 @@ def test_bulk_confirmation_in_the_admin(client, shanghai_2026):
     )
 
     assert Enrollment.objects.filter(state="pending_review").count() == 3
-    page = response.content.decode()
-    assert "2" in page and "不能变为" in page  # two moved, the third already was
+    shown = [(m.level_tag, m.message) for m in response.context["messages"]]
+    already = Enrollment.objects.select_related("student").get(pk=enrollments[0].pk)
+    assert shown == [
+        ("success", "已为 2 名新生确认参保，状态为已申请待审核。"),  # two moved
+        (
+            "warning",
+            f"{already.student}：「已申请待审核」的参保记录不能变为「已申请待审核」。",
+        ),  # the third already was
+    ]
     assert set(
         Enrollment.objects.get(pk=enrollments[1].pk).events.values_list("by__username", flat=True)
     ) == {None, "clinic"}

@@ -16,17 +16,28 @@ from django.core.management import CommandError, call_command
 
 from enrollment import services, workflow
 from enrollment.models import Enrollment, Payment
+from enrollment.tests.factories import EnrollmentFactory, FreshmanFactory
 from enrollment.tests.files import xlsx
-from enrollment.tests.test_declarations import enroll, freshman
 from policies.models import PolicyYear
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def confirmed():
-    policy_year = PolicyYear.objects.get(code="shanghai-2026")
-    return [enroll(freshman(seq), policy_year, confirmed=True) for seq in (1, 2)]
+def confirmed(shanghai_2026):
+    """Two freshmen who confirmed (已申请待审核), waiting for the bureau's answer."""
+    return [
+        services.enrollment_transition(
+            enrollment=EnrollmentFactory(
+                student=FreshmanFactory(),
+                policy_year=shanghai_2026,
+                kind="freshman",
+                today=date(2026, 9, 3),
+            ),
+            to=workflow.PENDING_REVIEW,
+        )
+        for _ in range(2)
+    ]
 
 
 def run(*args) -> tuple[int, str]:
@@ -74,6 +85,32 @@ def test_results_with_an_unknown_id_exit_1_and_name_the_row(tmp_path, confirmed)
     assert first.id_number not in out  # masked
 
 
+def test_json_names_each_problem_by_row_column_and_message(tmp_path, confirmed):
+    path = results_file(tmp_path, [[confirmed[0].student.id_number, "待定", ""]])
+
+    code, out = run("import_bureau_results", str(path), "--year", "2026", "--json")
+
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        {
+            "row": 2,
+            "column": "建账结果",
+            "message": "无法识别「待定」：应为「已建账」或「建账失败」。",
+        }
+    ]
+
+
+def test_a_file_without_the_required_columns_is_refused_as_a_whole(tmp_path, confirmed):
+    path = xlsx(tmp_path / "结果.xlsx", [["新生1", "无"]], header=["姓名", "备注"])
+
+    with pytest.raises(CommandError) as refused:
+        run("import_bureau_results", str(path), "--year", "2026", "--commit")
+
+    assert refused.value.returncode == 2
+    assert str(refused.value) == "结果.xlsx：第 1 行表头缺少必需的列：证件号码、建账结果。"
+    assert {e.state for e in Enrollment.objects.all()} == {workflow.PENDING_REVIEW}
+
+
 def test_a_year_with_two_regions_needs_region(tmp_path):
     path = results_file(tmp_path, [])
 
@@ -106,7 +143,7 @@ def test_from_a_shell_with_system_checks_a_missing_file_is_exit_2(command, tmp_p
 
 def test_payments_dry_run_then_commit_flags_a_short_amount(tmp_path):
     policy_year = PolicyYear.objects.get(code="shanghai-2026")
-    students = [freshman(seq, registered_on=date(2025, 9, 1)) for seq in (1, 2)]
+    students = [FreshmanFactory(registered_on=date(2025, 9, 1)) for _ in (1, 2)]
     enrollments = [
         services.enrollment_create(
             student=s, policy_year=policy_year, kind="collective", today=date(2025, 11, 20)
@@ -130,6 +167,7 @@ def test_payments_dry_run_then_commit_flags_a_short_amount(tmp_path):
     report = json.loads(out)
     assert (dry_code, nothing) == (0, 0)
     assert "金额不符 1 行" in dry_out
+    assert "  第 3 行「金额」：实收 300.00 元，与应缴 355.00 元不符。" in dry_out.splitlines()
     assert (code, report["payments"], report["total"]) == (0, 2, "655.00")
     assert Enrollment.objects.get(pk=enrollments[0].pk).state == workflow.PAID
     short = Enrollment.objects.get(pk=enrollments[1].pk)

@@ -8,14 +8,14 @@ from decimal import Decimal
 from io import BytesIO, StringIO
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from enrollment import workflow
+from enrollment import services, workflow
 from enrollment.models import (
     DeclarationBatch,
     Enrollment,
@@ -41,12 +41,6 @@ def demo(settings, tmp_path):
 def office(client, demo):
     user = User.objects.get(username="admin")
     client.force_login(user)
-    return user
-
-
-def staff(role: str) -> User:
-    user = User.objects.create_user(username=role, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
     return user
 
 
@@ -77,6 +71,7 @@ def xlsx(rows: list[list], name: str) -> SimpleUploadedFile:
         ("admin:enrollment_reconciliation", "对账"),
         ("admin:enrollment_refund_changelist", "登记应退费用"),
         ("admin:enrollment_refunds_issue", "家庭共济"),
+        ("admin:enrollment_paymentlist_freeze", "待汇缴"),
     ],
 )
 def test_every_lifecycle_page_opens_in_chinese(client, office, url, text):
@@ -148,7 +143,7 @@ def test_no_batch_once_the_freshman_window_has_closed(client, office, demo):
     assert DeclarationBatch.objects.count() == before
 
 
-def test_finance_cannot_download_a_declaration_batch_with_full_ids(client, demo):
+def test_finance_cannot_download_a_declaration_batch_with_full_ids(client, demo, staff):
     client.force_login(staff("财务"))
     batch = DeclarationBatch.objects.first()
 
@@ -328,3 +323,103 @@ def test_family_aid_action_is_refused_after_the_deadline(client, office, demo):
     # today (2026) is long after 2025-12-20 17:00, the deadline for 2026 cover
     assert "已过截止时间" in response.content.decode()
     assert Enrollment.objects.get(pk=declared.pk).payer == workflow.STUDENT
+
+
+def test_a_change_list_button_shows_only_to_who_holds_its_permission(client, demo, staff):
+    start = reverse("admin:enrollment_collectiverun_start")
+    changelist = reverse("admin:enrollment_collectiverun_changelist")
+
+    client.force_login(staff("医保办"))
+    clinic = client.get(changelist).content.decode()
+    client.force_login(staff("审计"))
+    auditor = client.get(changelist)
+
+    assert f'href="{start}"' in clinic  # 医保办 holds add_collectiverun
+    assert auditor.status_code == 200
+    assert f'href="{start}"' not in auditor.content.decode()
+    assert client.get(start).status_code == 403  # the page is guarded like its button
+
+
+def test_a_frozen_declaration_batch_cannot_be_deleted(client, office, demo):
+    frozen = DeclarationBatch.objects.filter(exported_at__isnull=False).first()
+    open_batch = DeclarationBatch.objects.create(
+        number=DeclarationBatch.objects.count() + 1,
+        policy_year=demo,
+        registered_from=date(2026, 9, 1),
+        registered_to=date(2026, 9, 1),
+    )
+
+    with pytest.raises(services.EnrollmentRefused, match="已导出并冻结，不能删除"):
+        services.declaration_batch_delete(batch=frozen)
+    refused = client.post(
+        reverse("admin:enrollment_declarationbatch_delete", args=[frozen.pk]), {"post": "yes"}
+    )
+    deleted = client.post(
+        reverse("admin:enrollment_declarationbatch_delete", args=[open_batch.pk]), {"post": "yes"}
+    )
+
+    assert refused.status_code == 403
+    assert DeclarationBatch.objects.filter(pk=frozen.pk).exists()
+    assert deleted.status_code == 302
+    assert not DeclarationBatch.objects.filter(pk=open_batch.pk).exists()
+
+
+def test_the_chase_list_downloads_as_a_workbook_and_is_logged(client, office, demo):
+    url = reverse("admin:enrollment_students_to_chase")
+    chased = list(services.students_to_chase(policy_year=demo))
+
+    page = client.get(url, {"policy_year": demo.pk}).content.decode()
+    download = client.get(url, {"policy_year": demo.pk, "download": "1"})
+
+    assert chased and chased[0].name in page
+    rows = list(load_workbook(BytesIO(b"".join(download.streaming_content))).active.values)
+    assert list(rows[0]) == ["学院", "学号", "姓名", "手机号"]
+    assert [row[1] for row in rows[1:]] == [s.student_number for s in chased]
+    assert PersonalDataAccess.objects.filter(
+        action="export", detail=f"未参保且未签放弃承诺 {demo}（{len(chased)} 人）"
+    ).exists()
+
+
+def test_the_refunds_page_names_who_is_owed(client, office, demo):
+    enrollment = (
+        Enrollment.objects.filter(policy_year=demo, state=workflow.PAID)
+        .select_related("student")
+        .first()
+    )
+    client.post(reverse("admin:enrollment_payment_add"), payment_form(enrollment, "P-4"))
+
+    page = client.get(reverse("admin:enrollment_refunds_issue"), {"year": 2026}).content.decode()
+
+    student = enrollment.student
+    row = re.search(rf"<tr><td>[^<]*</td><td>{student.student_number}</td>.*?</tr>", page)
+    assert row, "the paid-twice student is listed"
+    assert f"<td>{student.name}</td><td>355.00</td><td>重复缴费</td>" in row.group(0)
+    assert f"<td>{student.college}</td>" in row.group(0)
+
+
+# --- who may open what ---------------------------------------------------------------------------
+
+PAGES = {
+    "collectiverun_start": {"医保办"},
+    "declarationbatch_create": {"医保办"},
+    "bureau_results": {"医保办"},
+    "pending_lists": {"医保办", "学生处", "财务", "审计"},
+    "students_to_chase": {"医保办", "学生处", "财务", "审计"},
+    "payments_import": {"医保办", "财务"},
+    "reconciliation": {"医保办", "学生处", "财务", "审计"},
+    "refunds_issue": {"医保办", "财务"},
+    "refund_list": {"医保办", "学生处", "财务", "审计"},
+}
+
+
+@pytest.mark.parametrize("role", ["医保办", "学生处", "财务", "审计"])
+def test_each_role_opens_only_its_pages(client, staff, role):
+    client.force_login(staff(role))
+
+    opened = {
+        page
+        for page in PAGES
+        if client.get(reverse(f"admin:enrollment_{page}") + "?year=2026").status_code == 200
+    }
+
+    assert opened == {page for page, roles in PAGES.items() if role in roles}

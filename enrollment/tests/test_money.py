@@ -6,89 +6,51 @@ Numbers: shanghai-student-insurance-guide-2024-11.txt Q2 sets the student premiu
 Q18 sets the family mutual-aid (共济缴费) deadline at 20 Dec 17:00 and says the relative's
 employee account is debited from 21 Dec, so what the school collected goes back."""
 
+import threading
 from datetime import date, datetime
 from decimal import Decimal
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import load_workbook
+from django.db import connection, connections
+from django.urls import reverse
 
-from enrollment import services
-from enrollment.models import Enrollment, EnrollmentEvent, OptOut, Payment, Refund, Student
+from enrollment import services, workflow
+from enrollment.models import Enrollment, EnrollmentEvent, OptOut, Payment, Refund
 from enrollment.services import payments as payments_module
 from enrollment.services.opt_outs import MAX_COMMITMENT_BYTES
-from enrollment.tests.files import resident_id, xlsx
-from policies.models import PolicyYear
+from enrollment.tests.factories import (
+    EnrollmentFactory,
+    FreshmanEnrollmentFactory,
+    PaymentFactory,
+    StudentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 PREMIUM = Decimal("355.00")  # shanghai guide Q2
 IN_WINDOW = date(2025, 11, 20)  # the 2026 collective window: 2025-11-11 .. 2025-12-20
+REFUND_DAY = date(2025, 12, 22)  # family mutual aid is debited from 21 Dec (shanghai guide Q18)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PAYMENT_HEADER = ["学号", "金额", "缴费日期", "缴费方式", "收据号"]
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture
-def shanghai_2026():
-    return PolicyYear.objects.get(code="shanghai-2026")
-
-
-def student(seq: int, **overrides) -> Student:
-    """An eligible second-year student (full-time, resident ID, registered, studying)."""
-    values = {
-        "name": f"学生{seq}",
-        "id_type": "resident_id",
-        "id_number": resident_id(born=date(2006, 6, 1), seq=seq),
-        "student_number": f"2502{seq:04d}",
-        "school": "示范大学",
-        "college": "医学院",
-        "major": "临床医学",
-        "education_level": "undergraduate",
-        "study_mode": "full_time",
-        "registered_on": date(2025, 9, 1),
-    }
-    values.update(overrides)
-    return Student.objects.create(**values)
-
-
-def collective(seq: int, policy_year, **overrides) -> Enrollment:
-    return services.enrollment_create(
-        student=student(seq, **overrides),
-        policy_year=policy_year,
-        kind="collective",
-        today=IN_WINDOW,
-    )
-
-
-def pay(enrollment, amount=PREMIUM, receipt=None) -> Payment:
-    return services.payment_record(
-        enrollment=enrollment,
-        amount=Decimal(amount),
-        paid_on=date(2025, 11, 25),
-        channel="online",
-        receipt_number=receipt or f"R{enrollment.pk}-{Payment.objects.count() + 1}",
-    )
 
 
 def fresh(enrollment) -> Enrollment:
     return Enrollment.objects.get(pk=enrollment.pk)
 
 
-def sheet_rows(content: bytes) -> list[list]:
-    return [list(row) for row in load_workbook(BytesIO(content)).active.iter_rows(values_only=True)]
-
-
 # --- payment_record ----------------------------------------------------------------------------
 
 
 def test_the_exact_premium_makes_a_declared_enrollment_paid(shanghai_2026):
-    enrollment = collective(1, shanghai_2026)
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
     assert (enrollment.state, enrollment.premium_due) == ("declared", PREMIUM)
 
-    payment = pay(enrollment, "355.00", receipt="SJ-0001")
+    payment = PaymentFactory(
+        enrollment=enrollment, amount=Decimal("355.00"), receipt_number="SJ-0001"
+    )
 
     paid = fresh(enrollment)
     assert (paid.state, paid.amount_paid) == ("paid", PREMIUM)
@@ -97,9 +59,9 @@ def test_the_exact_premium_makes_a_declared_enrollment_paid(shanghai_2026):
 
 
 def test_a_wrong_amount_is_kept_and_flagged_and_the_rest_settles_it(shanghai_2026):
-    enrollment = collective(1, shanghai_2026)
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
 
-    short = pay(enrollment, "300.00")
+    short = PaymentFactory(enrollment=enrollment, amount=Decimal("300.00"))
 
     assert short.mismatch and "300.00" in short.mismatch and "355.00" in short.mismatch
     assert (fresh(enrollment).state, fresh(enrollment).amount_paid) == (
@@ -108,17 +70,17 @@ def test_a_wrong_amount_is_kept_and_flagged_and_the_rest_settles_it(shanghai_202
     )
 
     # 355.00 - 300.00 = 55.00 outstanding: paying exactly that is not a mismatch
-    rest = pay(enrollment, "55.00")
+    rest = PaymentFactory(enrollment=enrollment, amount=Decimal("55.00"))
 
     assert rest.mismatch == ""
     assert (fresh(enrollment).state, fresh(enrollment).amount_paid) == ("paid", PREMIUM)
 
 
 def test_a_payment_after_paid_is_flagged_as_a_duplicate(shanghai_2026):
-    enrollment = collective(1, shanghai_2026)
-    pay(enrollment)
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=enrollment)
 
-    again = pay(enrollment)
+    again = PaymentFactory(enrollment=enrollment)
 
     assert "重复缴费" in again.mismatch
     # 355.00 + 355.00 = 710.00 collected, still one premium due
@@ -126,30 +88,65 @@ def test_a_payment_after_paid_is_flagged_as_a_duplicate(shanghai_2026):
 
 
 def test_a_receipt_number_is_recorded_once(shanghai_2026):
-    first, second = collective(1, shanghai_2026), collective(2, shanghai_2026)
-    pay(first, receipt="SJ-0001")
+    first, second = (
+        EnrollmentFactory(student__seq=1, policy_year=shanghai_2026),
+        EnrollmentFactory(student__seq=2, policy_year=shanghai_2026),
+    )
+    PaymentFactory(enrollment=first, receipt_number="SJ-0001")
 
     with pytest.raises(services.EnrollmentRefused, match="SJ-0001"):
-        pay(second, receipt="SJ-0001")
+        PaymentFactory(enrollment=second, receipt_number="SJ-0001")
 
     assert Payment.objects.count() == 1
     assert (fresh(second).state, fresh(second).amount_paid) == ("declared", 0)
 
 
 def test_no_payment_for_exempt_or_opted_out_enrollments(shanghai_2026):
-    exempt = collective(1, shanghai_2026, subsidy_category="severe_disability")
+    exempt = EnrollmentFactory(
+        student__seq=1, student__subsidy_category="severe_disability", policy_year=shanghai_2026
+    )
     opted_out = services.enrollment_transition(
-        enrollment=collective(2, shanghai_2026), to="opted_out", reason="已在外地参保"
+        enrollment=EnrollmentFactory(student__seq=2, policy_year=shanghai_2026),
+        to="opted_out",
+        reason="已在外地参保",
     )
     # DESIGN.md §4.4: severe disability pays nothing and is never charged
     assert (exempt.state, exempt.premium_due) == ("exempt", 0)
 
     for enrollment in (exempt, opted_out):
         with pytest.raises(services.EnrollmentRefused, match="不能登记缴费"):
-            pay(enrollment)
+            PaymentFactory(enrollment=enrollment)
 
     assert not Payment.objects.exists()
     assert fresh(exempt).amount_paid == fresh(opted_out).amount_paid == 0
+
+
+def test_paid_comes_only_from_a_recorded_payment(shanghai_2026):
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+
+    with pytest.raises(workflow.TransitionRefused, match="缴费记录"):
+        services.enrollment_transition(enrollment=enrollment, to="paid")
+
+
+def test_no_payment_is_taken_for_a_government_paid_student(shanghai_2026):
+    enrollment = EnrollmentFactory(
+        student__seq=1, student__subsidy_category="low_income_family", policy_year=shanghai_2026
+    )
+
+    with pytest.raises(services.EnrollmentRefused, match="学校不代收"):
+        PaymentFactory(enrollment=enrollment)
+    assert fresh(enrollment).amount_paid == 0
+
+
+def test_a_government_paid_account_is_established_without_collection(shanghai_2026):
+    enrollment = EnrollmentFactory(
+        student__seq=1, student__subsidy_category="low_income_family", policy_year=shanghai_2026
+    )
+
+    services.enrollment_transition(enrollment=enrollment, to="established")
+
+    assert (fresh(enrollment).state, fresh(enrollment).amount_paid) == ("established", 0)
+    assert list(services.payment_list_open(year=2026)) == []  # nothing to remit
 
 
 # --- payment files -----------------------------------------------------------------------------
@@ -157,16 +154,11 @@ def test_no_payment_for_exempt_or_opted_out_enrollments(shanghai_2026):
 
 @pytest.fixture
 def payers(shanghai_2026):
-    return [collective(seq, shanghai_2026) for seq in (1, 2, 3)]
+    return [EnrollmentFactory(student__seq=seq, policy_year=shanghai_2026) for seq in (1, 2, 3)]
 
 
-def payment_file(tmp_path, rows, name="缴费.xlsx", titles=()):
-    return xlsx(tmp_path / name, rows, header=PAYMENT_HEADER, titles=titles)
-
-
-def test_a_payment_file_is_recorded(tmp_path, payers, shanghai_2026):
+def test_a_payment_file_is_recorded(payment_file, payers, shanghai_2026):
     path = payment_file(
-        tmp_path,
         [
             ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
             ["25020002", "￥355", "2025/11/26", "微信", "SJ-0002"],
@@ -200,9 +192,8 @@ def test_a_payment_file_is_recorded(tmp_path, payers, shanghai_2026):
     assert Payment.objects.get(receipt_number="SJ-0002").paid_on == date(2025, 11, 26)
 
 
-def test_row_problems_name_row_and_column(tmp_path, payers, shanghai_2026):
+def test_row_problems_name_row_and_column(payment_file, payers, shanghai_2026):
     path = payment_file(
-        tmp_path,
         [
             ["25020001", "355.001", "2025-11-25", "现金", "SJ-0001"],  # a third decimal
             ["25020002", "355.00", "2025-11-25", "信用卡", "SJ-0002"],  # unknown channel
@@ -225,8 +216,10 @@ def test_row_problems_name_row_and_column(tmp_path, payers, shanghai_2026):
     assert [fresh(e).state for e in payers] == ["declared", "declared", "paid"]
 
 
-def test_a_wrong_amount_in_a_file_is_flagged_and_still_recorded(tmp_path, payers, shanghai_2026):
-    path = payment_file(tmp_path, [["25020001", "300", "2025-11-25", "现金", "SJ-0001"]])
+def test_a_wrong_amount_in_a_file_is_flagged_and_still_recorded(
+    payment_file, payers, shanghai_2026
+):
+    path = payment_file([["25020001", "300", "2025-11-25", "现金", "SJ-0001"]])
 
     plan = services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
@@ -239,9 +232,8 @@ def test_a_wrong_amount_in_a_file_is_flagged_and_still_recorded(tmp_path, payers
     )
 
 
-def test_importing_the_same_file_again_adds_nothing(tmp_path, payers, shanghai_2026):
+def test_importing_the_same_file_again_adds_nothing(payment_file, payers, shanghai_2026):
     path = payment_file(
-        tmp_path,
         [
             ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
             ["25020002", "355.00", "2025-11-25", "现金", "SJ-0002"],
@@ -256,9 +248,9 @@ def test_importing_the_same_file_again_adds_nothing(tmp_path, payers, shanghai_2
     assert fresh(payers[0]).amount_paid == PREMIUM  # not 710.00
 
 
-def test_a_receipt_reused_for_someone_else_is_a_problem(tmp_path, payers, shanghai_2026):
-    pay(payers[0], receipt="SJ-0001")
-    path = payment_file(tmp_path, [["25020002", "355.00", "2025-11-25", "现金", "SJ-0001"]])
+def test_a_receipt_reused_for_someone_else_is_a_problem(payment_file, payers, shanghai_2026):
+    PaymentFactory(enrollment=payers[0], receipt_number="SJ-0001")
+    path = payment_file([["25020002", "355.00", "2025-11-25", "现金", "SJ-0001"]])
 
     plan = services.payments_import_apply(path=path, policy_year=shanghai_2026)
 
@@ -266,9 +258,10 @@ def test_a_receipt_reused_for_someone_else_is_a_problem(tmp_path, payers, shangh
     assert fresh(payers[1]).amount_paid == 0
 
 
-def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(tmp_path, payers, shanghai_2026):
+def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(
+    payment_file, payers, shanghai_2026
+):
     path = payment_file(
-        tmp_path,
         [
             ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
             ["25020001", "355.00", "2025-11-26", "微信", "SJ-0002"],
@@ -283,9 +276,10 @@ def test_two_lines_for_one_student_flag_the_second_as_a_duplicate(tmp_path, paye
     assert (fresh(payers[0]).state, fresh(payers[0]).amount_paid) == ("paid", Decimal("710.00"))
 
 
-def test_the_usable_lines_are_recorded_all_or_nothing(tmp_path, payers, monkeypatch, shanghai_2026):
+def test_the_usable_lines_are_recorded_all_or_nothing(
+    payment_file, payers, monkeypatch, shanghai_2026
+):
     path = payment_file(
-        tmp_path,
         [
             ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
             ["25020002", "355.00", "2025-11-25", "现金", "SJ-0002"],
@@ -315,7 +309,9 @@ def test_the_usable_lines_are_recorded_all_or_nothing(tmp_path, payers, monkeypa
 
 
 def test_family_aid_can_be_chosen_until_the_deadline(shanghai_2026):
-    early, on_time, late = (collective(seq, shanghai_2026) for seq in (1, 2, 3))
+    early, on_time, late = (
+        EnrollmentFactory(student__seq=seq, policy_year=shanghai_2026) for seq in (1, 2, 3)
+    )
     deadline = datetime(2025, 12, 20, 17, 0, tzinfo=SHANGHAI)  # shanghai guide Q18
     assert shanghai_2026.family_aid_deadline_at == deadline
 
@@ -339,7 +335,7 @@ def test_family_aid_can_be_chosen_until_the_deadline(shanghai_2026):
 
 def test_family_aid_is_not_for_freshmen(shanghai_2026):
     first_year = services.enrollment_create(
-        student=student(1, registered_on=date(2026, 9, 1)),
+        student=StudentFactory(seq=1, registered_on=date(2026, 9, 1)),
         policy_year=shanghai_2026,
         kind="freshman",
         today=date(2026, 9, 2),
@@ -350,6 +346,19 @@ def test_family_aid_is_not_for_freshmen(shanghai_2026):
             enrollment=first_year, at=datetime(2025, 12, 1, 9, 0, tzinfo=SHANGHAI)
         )
     assert fresh(first_year).payer == "student"
+
+
+@pytest.mark.parametrize("category", ["hardship", "low_income_family"])
+def test_family_aid_never_replaces_the_school_fund_or_the_government(shanghai_2026, category):
+    enrollment = EnrollmentFactory(
+        student__seq=1, student__subsidy_category=category, policy_year=shanghai_2026
+    )
+
+    with pytest.raises(services.EnrollmentRefused, match="不改为家庭共济缴费"):
+        services.enrollment_choose_family_aid(
+            enrollment=enrollment, at=shanghai_2026.family_aid_deadline_at
+        )
+    assert fresh(enrollment).payer != workflow.FAMILY_AID
 
 
 # --- refunds -----------------------------------------------------------------------------------
@@ -367,14 +376,18 @@ def refund_cases(shanghai_2026):
     stays established.
     normal: collected 355.00, established -> nothing.
     disabled: 重残, exempt -> never charged, nothing."""
-    family, failed, twice, normal = (collective(seq, shanghai_2026) for seq in (1, 2, 3, 4))
-    disabled = collective(5, shanghai_2026, subsidy_category="severe_disability")
+    family, failed, twice, normal = (
+        EnrollmentFactory(student__seq=seq, policy_year=shanghai_2026) for seq in (1, 2, 3, 4)
+    )
+    disabled = EnrollmentFactory(
+        student__seq=5, student__subsidy_category="severe_disability", policy_year=shanghai_2026
+    )
     services.enrollment_choose_family_aid(
         enrollment=family, at=datetime(2025, 12, 10, 10, 0, tzinfo=SHANGHAI)
     )
     for enrollment in (family, failed, twice, normal):
-        pay(enrollment)
-    pay(twice)
+        PaymentFactory(enrollment=enrollment)
+    PaymentFactory(enrollment=twice)
     established(family)
     established(twice)
     established(normal)
@@ -391,7 +404,7 @@ def refund_cases(shanghai_2026):
 
 
 def test_refunds_due(refund_cases):
-    due = dict(services.refunds_due(year=2026))
+    due = dict(services.refunds_due(year=2026, today=REFUND_DAY))
 
     case = {name: e.pk for name, e in refund_cases.items()}
     assert set(due) == {case["family"], case["failed"], case["twice"]}
@@ -407,7 +420,7 @@ def test_refunds_due(refund_cases):
 
 
 def test_refunds_issue_records_them_once(refund_cases):
-    issued, refused = services.refunds_issue(year=2026)
+    issued, refused = services.refunds_issue(year=2026, today=REFUND_DAY)
     assert refused == []
 
     # 3 × 355.00 = 1065.00
@@ -423,14 +436,14 @@ def test_refunds_issue_records_them_once(refund_cases):
     }
     assert fresh(refund_cases["family"]).events.last().reason == "退费 355.00 元"
 
-    assert services.refunds_issue(year=2026) == ([], [])
-    assert services.refunds_due(year=2026) == []
+    assert services.refunds_issue(year=2026, today=REFUND_DAY) == ([], [])
+    assert services.refunds_due(year=2026, today=REFUND_DAY) == []
     assert Refund.objects.count() == 3
 
 
 def test_severe_disability_is_never_charged_nor_refunded(refund_cases):
     disabled = fresh(refund_cases["disabled"])
-    services.refunds_issue(year=2026)
+    services.refunds_issue(year=2026, today=REFUND_DAY)
 
     assert (disabled.premium_due, disabled.amount_paid) == (0, 0)
     assert not Refund.objects.filter(enrollment=disabled).exists()
@@ -438,11 +451,12 @@ def test_severe_disability_is_never_charged_nor_refunded(refund_cases):
 
 
 def test_an_overpayment_is_refunded_by_its_excess_only(shanghai_2026):
-    enrollment = collective(1, shanghai_2026)
-    pay(enrollment)
-    pay(enrollment, "100.00")  # flagged as a duplicate when recorded
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=enrollment)
+    # flagged as a duplicate when recorded
+    PaymentFactory(enrollment=enrollment, amount=Decimal("100.00"))
 
-    [refund], _ = services.refunds_issue(year=2026)
+    [refund], _ = services.refunds_issue(year=2026, today=REFUND_DAY)
 
     # 355.00 + 100.00 = 455.00 collected; 455.00 - 355.00 = 100.00 back
     assert (refund.amount, refund.reason) == (Decimal("100.00"), "duplicate")
@@ -450,8 +464,9 @@ def test_an_overpayment_is_refunded_by_its_excess_only(shanghai_2026):
 
 
 def test_money_collected_before_an_opt_out_is_not_lost(shanghai_2026):
-    enrollment = collective(1, shanghai_2026)
-    pay(enrollment, "300.00")  # a first instalment, then the student signs an opt-out
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    # a first instalment, then the student signs an opt-out
+    PaymentFactory(enrollment=enrollment, amount=Decimal("300.00"))
 
     services.opt_out_record(
         student=enrollment.student,
@@ -460,17 +475,18 @@ def test_money_collected_before_an_opt_out_is_not_lost(shanghai_2026):
         signed_on=date(2025, 11, 28),
     )
 
-    due = dict(services.refunds_due(year=2026))
+    due = dict(services.refunds_due(year=2026, today=REFUND_DAY))
     assert (due[enrollment.pk].amount, due[enrollment.pk].reason) == (
         Decimal("300.00"),
         "opted_out",
     )
 
 
-def test_refund_list_total_to_the_fen(refund_cases):
+def test_refund_list_total_to_the_fen(refund_cases, sheet_rows):
     stray = refund_cases["normal"]
-    pay(stray, "0.01")  # a stray fen on an established account
-    services.refunds_issue(year=2026)
+    # a stray fen on an established account
+    PaymentFactory(enrollment=stray, amount=Decimal("0.01"))
+    services.refunds_issue(year=2026, today=REFUND_DAY)
 
     content, count, total = services.refund_list_xlsx(year=2026)
 
@@ -493,30 +509,101 @@ def test_refund_list_total_to_the_fen(refund_cases):
     assert Decimal(str(rows[-1][5])) == sum(amounts) == Decimal("1065.01")
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_clicks_on_record_refunds_refund_once(shanghai_2026):
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=enrollment)
+    PaymentFactory(enrollment=enrollment)  # paid twice: 355.00 back, once
+    barrier = threading.Barrier(2)
+
+    def issue():
+        try:
+            barrier.wait()
+            services.refunds_issue(year=2026, today=date(2025, 12, 22))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert list(Refund.objects.values_list("amount", flat=True)) == [Decimal("355.00")]
+
+
+@pytest.mark.parametrize(
+    ("today", "refunded"),
+    [
+        # the wuhan-2025 freshman window closes 2025-11-10: until then the account may
+        # still be fixed and confirmed again, so nothing goes back yet
+        (date(2025, 9, 6), False),
+        (date(2025, 11, 10), False),
+        (date(2025, 11, 11), True),
+    ],
+)
+def test_a_wuhan_freshmans_failed_account_is_refunded_once_the_failure_is_final(
+    wuhan_2025, today, refunded
+):
+    """Wuhan charges the freshman year, 400.00 (wuhan notice Q&A 三(三))."""
+    enrollment = FreshmanEnrollmentFactory(
+        student=StudentFactory(seq=1, registered_on=date(2025, 9, 1)),
+        policy_year=wuhan_2025,
+        today=date(2025, 9, 5),
+    )
+    PaymentFactory(
+        enrollment=enrollment,
+        amount=Decimal("400.00"),
+        paid_on=date(2025, 9, 5),
+        receipt_number="WH-1",
+    )
+    services.enrollment_transition(enrollment=enrollment, to="pending_review")
+    services.enrollment_transition(enrollment=enrollment, to="failed", reason="姓名不符")
+
+    due = services.refunds_due(year=2025, today=today)
+    issued, refused = services.refunds_issue(year=2025, today=today)
+
+    assert refused == []
+    if refunded:
+        assert [(r.amount, r.reason) for r in issued] == [(Decimal("400.00"), "account_failed")]
+        assert [pk for pk, _ in due] == [enrollment.pk]
+        assert fresh(enrollment).state == workflow.REFUNDED
+    else:
+        assert (issued, due) == ([], [])
+        assert fresh(enrollment).state == workflow.FAILED
+        # fixed and confirmed again while the window is open
+        services.enrollment_transition(enrollment=enrollment, to="pending_review")
+
+
 # --- reconciliation ----------------------------------------------------------------------------
 
 
 def test_reconciliation(shanghai_2026):
-    paid_only = collective(1, shanghai_2026)
-    complete = collective(2, shanghai_2026)
-    short = collective(3, shanghai_2026)
-    hardship = collective(4, shanghai_2026, subsidy_category="hardship")
-    dibao = collective(5, shanghai_2026, subsidy_category="low_income_family")
-    family = collective(6, shanghai_2026)
-    leaving = collective(7, shanghai_2026)
-    pay(paid_only)
-    pay(complete)
+    paid_only = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    complete = EnrollmentFactory(student__seq=2, policy_year=shanghai_2026)
+    short = EnrollmentFactory(student__seq=3, policy_year=shanghai_2026)
+    hardship = EnrollmentFactory(
+        student__seq=4, student__subsidy_category="hardship", policy_year=shanghai_2026
+    )
+    dibao = EnrollmentFactory(
+        student__seq=5, student__subsidy_category="low_income_family", policy_year=shanghai_2026
+    )
+    family = EnrollmentFactory(student__seq=6, policy_year=shanghai_2026)
+    leaving = EnrollmentFactory(student__seq=7, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=paid_only)
+    PaymentFactory(enrollment=complete)
     established(complete)
     # 100.00 of 355.00 collected, then the bureau established the account anyway
-    pay(short, "100.00")  # short: stays declared, flagged
+    PaymentFactory(enrollment=short, amount=Decimal("100.00"))  # short: stays declared, flagged
     established(short)
     services.enrollment_choose_family_aid(
         enrollment=family, at=datetime(2025, 12, 10, 10, 0, tzinfo=SHANGHAI)
     )
-    pay(family)
+    PaymentFactory(enrollment=family)
     established(family)
     services.enrollment_transition(enrollment=leaving, to="opted_out", reason="已在外地参保")
-    services.refunds_issue(year=2026)  # the family-aid premium goes back
+    services.refunds_issue(year=2026, today=REFUND_DAY)  # the family-aid premium goes back
 
     report = services.reconciliation(year=2026)
 
@@ -539,8 +626,8 @@ def test_reconciliation(shanghai_2026):
 
 
 def test_a_refunded_opt_out_leaves_the_paid_not_established_list(shanghai_2026):
-    enrollment = collective(1, shanghai_2026)
-    pay(enrollment, "300.00")
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=enrollment, amount=Decimal("300.00"))
     services.opt_out_record(
         student=enrollment.student,
         policy_year=shanghai_2026,
@@ -549,7 +636,7 @@ def test_a_refunded_opt_out_leaves_the_paid_not_established_list(shanghai_2026):
     )
     held = [e.pk for e in services.reconciliation(year=2026)["paid_not_established"]]
 
-    services.refunds_issue(year=2026)
+    services.refunds_issue(year=2026, today=REFUND_DAY)
 
     assert held == [enrollment.pk]  # 300.00 held without an account
     assert list(services.reconciliation(year=2026)["paid_not_established"]) == []
@@ -564,7 +651,7 @@ def commitment(name="承诺书.pdf", content=PDF):
 
 def test_an_opt_out_closes_the_open_collective_enrollment(shanghai_2026, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    enrollment = collective(1, shanghai_2026)
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
 
     opt_out = services.opt_out_record(
         student=enrollment.student,
@@ -587,7 +674,7 @@ def test_an_opt_out_closes_the_open_collective_enrollment(shanghai_2026, setting
 
 
 def test_reason_other_needs_details(shanghai_2026):
-    enrollment = collective(1, shanghai_2026)
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
     arguments = {
         "student": enrollment.student,
         "policy_year": shanghai_2026,
@@ -611,8 +698,8 @@ def test_an_established_enrollment_cannot_be_opted_out_and_no_scan_is_kept(
     shanghai_2026, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
-    enrollment = collective(1, shanghai_2026)
-    pay(enrollment)
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=enrollment)
     services.enrollment_transition(enrollment=enrollment, to="established")
 
     # workflow: 已建账 → 主动放弃 is not a move (the account exists)
@@ -632,7 +719,8 @@ def test_an_established_enrollment_cannot_be_opted_out_and_no_scan_is_kept(
 
 def test_a_second_opt_out_is_refused_and_leaves_no_scan_behind(shanghai_2026, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    unenrolled = student(1)  # no enrollment for the year: nothing for the workflow to refuse
+    # no enrollment for the year: nothing for the workflow to refuse
+    unenrolled = StudentFactory(seq=1)
     arguments = {
         "student": unenrolled,
         "policy_year": shanghai_2026,
@@ -662,14 +750,14 @@ def test_commitment_problem():
         assert "PDF、JPG 或 PNG" in services.commitment_problem(head, 1000)
 
 
-def test_students_to_chase(shanghai_2026, settings, tmp_path):
+def test_students_to_chase(shanghai_2025, shanghai_2026, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    unenrolled = student(1, college="法学院")
-    unsigned = student(2)  # opted out on paper, the scan not uploaded yet
-    enrolled = collective(3, shanghai_2026).student
-    part_time = student(4, study_mode="part_time")  # not eligible
-    graduated = student(5, school_status="graduated")
-    signed = student(6)
+    unenrolled = StudentFactory(seq=1, college="法学院")
+    unsigned = StudentFactory(seq=2)  # opted out on paper, the scan not uploaded yet
+    enrolled = EnrollmentFactory(student__seq=3, policy_year=shanghai_2026).student
+    part_time = StudentFactory(seq=4, study_mode="part_time")  # not eligible
+    graduated = StudentFactory(seq=5, school_status="graduated")
+    signed = StudentFactory(seq=6)
     services.opt_out_record(
         student=unsigned,
         policy_year=shanghai_2026,
@@ -700,5 +788,68 @@ def test_students_to_chase(shanghai_2026, settings, tmp_path):
 
     assert list(services.students_to_chase(policy_year=shanghai_2026)) == [unsigned]
     # another year's chase list is not affected by this year's commitment
-    other_year = PolicyYear.objects.get(code="shanghai-2025")
+    other_year = shanghai_2025
     assert unenrolled in services.students_to_chase(policy_year=other_year)
+
+
+def test_an_opt_out_without_its_scan_is_chased_until_the_scan_arrives(
+    shanghai_2026, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    opt_out = services.opt_out_record(
+        student=enrollment.student,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+    )
+    chased = list(services.students_to_chase(policy_year=shanghai_2026))
+
+    services.opt_out_attach_commitment(
+        opt_out=opt_out, commitment=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 signed")
+    )
+
+    assert fresh(enrollment).state == workflow.OPTED_OUT
+    assert chased == [enrollment.student]
+    assert list(services.students_to_chase(policy_year=shanghai_2026)) == []
+
+
+def test_a_web_page_dressed_as_a_pdf_is_stored_and_served_as_a_pdf(
+    admin_client, shanghai_2026, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    trap = SimpleUploadedFile("scan.html", b"%PDF-1.4<script>alert(1)</script>", "text/html")
+    opt_out = services.opt_out_record(
+        student=enrollment.student,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+        commitment=trap,
+    )
+
+    response = admin_client.get(reverse("admin:enrollment_optout_commitment", args=[opt_out.pk]))
+
+    assert opt_out.commitment.name.endswith(".pdf") and "scan" not in opt_out.commitment.name
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_scan_stored_under_its_own_name_is_only_downloaded(
+    admin_client, shanghai_2026, settings, tmp_path
+):
+    """Scans stored before names were ours keep the uploaded name: typed by content."""
+    settings.MEDIA_ROOT = tmp_path
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    opt_out = OptOut.objects.create(
+        student=enrollment.student,
+        policy_year=shanghai_2026,
+        reason="insured_elsewhere",
+        signed_on=date(2025, 11, 28),
+    )
+    opt_out.commitment.save("旧.html", ContentFile(b"<script>alert(1)</script>"))
+
+    response = admin_client.get(reverse("admin:enrollment_optout_commitment", args=[opt_out.pk]))
+
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")

@@ -13,8 +13,9 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from enrollment import demo, exports, services, workflow
+from enrollment import demo, services, workflow
 from enrollment.models import Enrollment, PaymentList, Student
+from office.errors import Refused
 from policies.models import PolicyYear
 
 pytestmark = pytest.mark.django_db
@@ -140,23 +141,6 @@ def test_command_json_and_exit_codes(enrollments, tmp_path):
     assert missing.value.returncode == 2
 
 
-def test_xlsx_bytes_depend_only_on_the_rows():
-    rows = [["姓名", "金额"], ['=HYPERLINK("x")', Decimal("1.00")]]
-
-    first, second = exports.xlsx(rows, sheet="s"), exports.xlsx(rows, sheet="s")
-
-    assert first == second
-    cell = load_workbook(BytesIO(first)).active["A2"]
-    assert cell.data_type == "s" and cell.value.startswith("=")  # text, not a formula
-
-
-def test_csv_neutralises_formulas():
-    text = exports.csv_text([["=1+1", "+86", "-x", "@a", "张三", Decimal("-1.00")]])
-
-    assert text.startswith("\ufeff")
-    assert text.strip("\ufeff\r\n") == "'=1+1,'+86,'-x,'@a,张三,-1.00"
-
-
 def staff(client, role):
     from django.contrib.auth.models import Group, User
 
@@ -218,25 +202,24 @@ def test_a_list_frozen_before_files_were_kept_is_rebuilt_by_the_migration(enroll
         services.payment_list_export_frozen(number=2)
 
 
-def test_xlsx_holds_whatever_text_it_is_given():
-    rows = [
-        ["金额", "备注"],
-        [Decimal("355.00"), 'a"b<c>&d\x01e\ufffe' + "\ud800"],
-        [Decimal("1E+2"), "长" * 40000],
-    ]
+def test_a_frozen_file_that_no_longer_matches_its_digest_is_refused(enrollments, tmp_path):
+    services.payment_list_freeze(year=2026)
+    PaymentList.objects.update(content=b"PK\x03\x04 changed")
 
-    content = exports.xlsx(rows, sheet='学院"A/B:[C]*?' + "很长" * 20)
-
-    workbook = load_workbook(BytesIO(content))
-    sheet = workbook.active
-    assert len(sheet.title) <= 31 and not set(sheet.title) & set("[]:*?/\\")
-    assert sheet.title.startswith('学院"A B  C')
-    assert sheet["B2"].value == 'a"b<c>&d e  '
-    assert (sheet["A2"].value, sheet["A2"].number_format) == (355, "0.00")  # money to the fen
-    assert sheet["A3"].value == 100
-    assert len(sheet["B3"].value) == 32767  # Excel's limit per cell
+    with pytest.raises(Refused, match="缴费清单 #1 保存的文件与冻结时不一致"):
+        services.payment_list_export_frozen(number=1)
+    with pytest.raises(CommandError) as refused:
+        call_command("export_payment_list", "--list", "1", "--out", str(tmp_path / "a.xlsx"))
+    assert refused.value.returncode == 1
+    assert not (tmp_path / "a.xlsx").exists()
 
 
-def test_xlsx_refuses_a_number_a_spreadsheet_cannot_hold():
-    with pytest.raises(ValueError, match="A2"):
-        exports.xlsx([["金额"], [Decimal("NaN")]], sheet="s")
+def test_the_list_as_staff_open_it(enrollments):
+    """Money a number to the fen, ID and student numbers text, header and total in bold."""
+    sheet = load_workbook(BytesIO(services.payment_list_export_open(year=2026).content)).active
+
+    assert sheet.freeze_panes == "A2"
+    assert sheet["D2"].data_type == sheet["E2"].data_type == "s"
+    assert (sheet["J2"].value, sheet["J2"].number_format) == (355, "#,##0.00")
+    assert [cell.value for cell in sheet[5]][-2:] == [1065, "3 人"]
+    assert sheet["A1"].font.b and sheet["J5"].font.b and not sheet["J4"].font.b

@@ -8,11 +8,12 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from openpyxl import Workbook
 
-from enrollment import roster, services, spreadsheets
+from enrollment import roster, services
 from enrollment.models import RosterImport, Student
 from enrollment.rules import EligibilityFacts, eligibility
 from enrollment.services.roster_import import _roster_import_create
 from enrollment.tests.files import HEADER, resident_id, row, students, xlsx
+from office import cells, spreadsheets
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_over_long_values_are_row_errors(tmp_path):
 
 
 def test_control_characters_are_cleaned():
-    assert roster.clean_text("张\x0b三\t") == "张 三"
+    assert cells.clean_text("张\x0b三\t") == "张 三"
 
 
 def test_a_blank_special_category_keeps_what_staff_recorded(tmp_path):

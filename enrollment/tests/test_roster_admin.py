@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from enrollment import services
 from enrollment.models import PersonalDataAccess, RosterImport, Student
 from enrollment.tests.files import row, students, xlsx
 
@@ -69,7 +70,10 @@ def test_rows_with_errors_need_valid_only_and_give_an_error_workbook(staff_clien
     checked = wait_for(upload(staff_client, xlsx(tmp_path / "roster.xlsx", rows)), "checked")
     confirm = reverse("admin:enrollment_rosterimport_confirm", args=[checked.pk])
 
-    staff_client.post(confirm)  # without "valid rows only": refused
+    with pytest.raises(services.RosterImportError, match="部分行有错误"):
+        services.roster_import_confirm(roster_import=checked, valid_only=False)
+    refused = staff_client.post(confirm, follow=True)  # without "valid rows only": refused
+    assert "部分行有错误：请修正后重新上传" in refused.content.decode()
     assert RosterImport.objects.get(pk=checked.pk).status == "checked"
 
     staff_client.post(confirm, {"valid_only": "on"})

@@ -5,12 +5,14 @@ import zipfile
 from io import BytesIO, StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from enrollment import services, spreadsheets
-from enrollment.models import Student
+from enrollment import services
+from enrollment.models import RosterImport, Student
 from enrollment.tests.files import HEADER, csv_file, resident_id, row, students, xlsx
+from office import spreadsheets
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +223,80 @@ def test_not_a_spreadsheet(tmp_path):
         call_command("import_roster", str(path))
 
     assert error.value.returncode == 2
+
+
+# --- the import as a job -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def uploader(django_user_model, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return django_user_model.objects.create_user(username="clinic", password="x")
+
+
+def test_a_checked_file_with_errors_produces_the_workbook_of_its_rows(
+    tmp_path, uploader, django_capture_on_commit_callbacks
+):
+    rows = [*students(3), row(student_number="x1", id_number="12345")]
+    path = xlsx(tmp_path / "名单.xlsx", rows)
+
+    # the job itself, run here whatever the broker (the queueing has its own tests)
+    with django_capture_on_commit_callbacks(execute=False):
+        roster_import = services.roster_import_start(
+            upload=SimpleUploadedFile(path.name, path.read_bytes()), user=uploader
+        )
+    services.roster_import_run_check(import_id=roster_import.pk)
+
+    roster_import.refresh_from_db()
+    assert (roster_import.status, roster_import.started_by) == ("checked", uploader)
+    assert (roster_import.progress_done, roster_import.progress_total) == (4, 4)
+    assert "error_file" not in roster_import.summary
+    with roster_import.produced_file.open("rb") as produced:
+        rejected = load_workbook(BytesIO(produced.read())).active
+    assert [cell.value for cell in rejected[2]][3] == "x1"
+
+
+def test_an_upload_the_queue_cannot_take_fails_saying_so(
+    tmp_path, uploader, unreachable_broker, django_capture_on_commit_callbacks
+):
+    path = xlsx(tmp_path / "名单.xlsx", students(3))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import = services.roster_import_start(
+            upload=SimpleUploadedFile(path.name, path.read_bytes()), user=uploader
+        )
+
+    roster_import.refresh_from_db()
+    assert roster_import.status == RosterImport.Status.FAILED
+    assert roster_import.error == "任务队列暂时不可用，文件已保存但未处理。请稍后重新上传。"
+    assert roster_import.finished_at is not None
+    assert roster_import.file.read() == path.read_bytes()  # kept, not processed
+    assert Student.objects.count() == 0
+
+
+def test_a_confirmation_the_queue_cannot_take_fails_the_import(
+    tmp_path, uploader, unreachable_broker, django_capture_on_commit_callbacks
+):
+    roster_import = RosterImport.objects.create(
+        original_name="名单.xlsx", sha256="-", started_by=uploader, status="checked"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.roster_import_confirm(roster_import=roster_import, valid_only=False)
+
+    roster_import.refresh_from_db()
+    assert (roster_import.status, roster_import.error) == (
+        "failed",
+        "任务队列暂时不可用，文件已保存但未处理。请稍后重新上传。",
+    )
+
+
+def test_a_late_failure_leaves_a_finished_job_as_it_was(uploader):
+    checked = RosterImport.objects.create(
+        original_name="a.xlsx", sha256="-", started_by=uploader, status="checked"
+    )
+
+    assert not RosterImport.mark_failed(checked.pk, "重复投递的任务失败了")
+
+    checked.refresh_from_db()
+    assert (checked.status, checked.error, checked.finished_at) == ("checked", "", None)

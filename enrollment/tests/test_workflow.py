@@ -1,5 +1,7 @@
 """The enrollment workflow without a database: every move allowed and refused."""
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -140,3 +142,58 @@ def test_price(kind, category, premium, waived, expected):
     )
 
     assert (str(pricing.premium_due), pricing.payer, pricing.initial_state) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "today", "final"),
+    [
+        # the freshman window of shanghai-2025 / wuhan-2025 closes 2025-11-10: until then a
+        # failed freshman account may be fixed and confirmed again
+        (wf.FRESHMAN, date(2025, 9, 6), False),
+        (wf.FRESHMAN, date(2025, 11, 10), False),
+        (wf.FRESHMAN, date(2025, 11, 11), True),
+        (wf.COLLECTIVE, date(2025, 9, 6), True),
+        (wf.LATE, date(2025, 9, 6), True),
+    ],
+)
+def test_a_failure_is_final_once_it_can_no_longer_be_fixed(kind, today, final):
+    closes = date(2025, 11, 10)
+
+    assert wf.failure_is_final(kind=kind, freshman_window_closes_on=closes, today=today) is final
+
+
+@dataclass
+class Staff:
+    perms: set[str]
+
+    def has_perm(self, perm: str) -> bool:
+        return perm in self.perms
+
+
+CLINIC = Staff({"enrollment.change_enrollment", "enrollment.add_optout"})
+
+
+def test_available_moves_follow_the_map_and_the_permissions():
+    def targets(facts, user):
+        return [transition.target for transition in wf.available(facts, user)]
+
+    assert targets(facts(wf.FRESHMAN, wf.NOT_ESTABLISHED), CLINIC) == [
+        wf.PENDING_REVIEW,
+        wf.OPTED_OUT,
+    ]
+    assert targets(facts(wf.FRESHMAN, wf.NOT_ESTABLISHED), Staff(set())) == []
+    # refunds are finance's (add_refund), and only of what was paid
+    finance = Staff({"enrollment.add_refund"})
+    assert targets(facts(wf.COLLECTIVE, wf.FAILED), finance) == [wf.REFUNDED]
+    assert targets(facts(wf.COLLECTIVE, wf.FAILED, amount_paid=Decimal("0")), finance) == []
+
+
+def test_staff_confirm_for_freshmen_by_hand_and_nothing_else():
+    [confirm] = wf.by_hand(CLINIC)
+
+    assert (confirm.action, confirm.target, confirm.permission) == (
+        "confirm_for_students",
+        wf.PENDING_REVIEW,
+        "change_enrollment",
+    )
+    assert wf.by_hand(Staff({"enrollment.view_enrollment"})) == []

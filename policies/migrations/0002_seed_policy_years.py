@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import migrations
 
 from policies.catalog import CATALOG
-from policies.rules import EXCLUSION_LABELS
+from policies.engine import EXCLUSION_LABELS
 
 SHANGHAI_TIME = ZoneInfo("Asia/Shanghai")
 

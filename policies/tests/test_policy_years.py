@@ -5,14 +5,14 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from policies import rules, selectors, services
+from policies import engine, selectors, services
 from policies.catalog import CATALOG
 from policies.models import CareType, FacilityLevel, PolicyYear
 
 pytestmark = pytest.mark.django_db
 
 
-def by_key(snapshot: rules.PolicyYearRules) -> rules.PolicyYearRules:
+def by_key(snapshot: engine.PolicyYearRules) -> engine.PolicyYearRules:
     return replace(
         snapshot,
         benefit_rules=tuple(sorted(snapshot.benefit_rules, key=lambda r: (r.care, r.level))),
@@ -20,8 +20,8 @@ def by_key(snapshot: rules.PolicyYearRules) -> rules.PolicyYearRules:
 
 
 def test_model_choices_match_the_engine():
-    assert set(CareType.values) == set(rules.CARE_TYPES)
-    assert set(FacilityLevel.values) == set(rules.LEVELS)
+    assert set(CareType.values) == set(engine.CARE_TYPES)
+    assert set(FacilityLevel.values) == set(engine.LEVELS)
 
 
 @pytest.mark.parametrize("code", ["shanghai-2025", "shanghai-2026", "wuhan-2025"])

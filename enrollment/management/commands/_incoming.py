@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment import incoming, roster, spreadsheets
+from office.errors import Refused
+from office.incoming import Plan
 from policies.selectors import PolicyYearAmbiguous, policy_year_for
 
 EXIT_PROBLEMS = 1
@@ -22,10 +23,10 @@ class IncomingFileCommand(BaseCommand):
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
     # named so as not to hide BaseCommand.check (the system checks)
-    def check_file(self, *, path: Path, policy_year):
+    def check_file(self, *, path: Path, policy_year) -> Plan:
         raise NotImplementedError
 
-    def apply_file(self, *, path: Path, policy_year):
+    def apply_file(self, *, path: Path, policy_year) -> Plan:
         raise NotImplementedError
 
     def handle(self, *args, file, year, region, commit, json: bool, **options):
@@ -37,20 +38,17 @@ class IncomingFileCommand(BaseCommand):
             plan = (self.apply_file if commit else self.check_file)(
                 path=path, policy_year=policy_year
             )
-        except (spreadsheets.FileRefused, roster.HeaderError, PolicyYearAmbiguous) as exc:
+        except (Refused, PolicyYearAmbiguous) as exc:  # the file, the year or the apply
             raise CommandError(f"{path.name}：{exc}", returncode=EXIT_REFUSED) from exc
         data = plan.as_json()
         if json:
             self.stdout.write(_dumps(data))
         else:
             done = "已写入" if commit else "试运行，未写入；加 --commit 写入"
-            self.stdout.write(f"{path.name}：{incoming.summary(data)}（{done}）。")
-            for kind in ("flagged", "problems"):
-                for problem in data.get(kind, []):
-                    self.stdout.write(
-                        f"  第 {problem['row']} 行「{problem['column']}」：{problem['message']}"
-                    )
-        if data["problems"]:
+            self.stdout.write(f"{path.name}：{plan.summary()}（{done}）。")
+            for problem in (*plan.flagged, *plan.problems):
+                self.stdout.write(f"  第 {problem.row} 行「{problem.column}」：{problem.message}")
+        if plan.problems:
             raise SystemExit(EXIT_PROBLEMS)
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enrollment import services
 from enrollment.models import PaymentList
+from office.errors import Refused
 
 
 class Command(BaseCommand):
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                 exported = services.payment_list_export_open(year=year)
         except PaymentList.DoesNotExist:
             raise CommandError(f"没有第 {number} 号缴费清单。", returncode=2) from None
-        except services.EnrollmentRefused as exc:
+        except Refused as exc:  # a frozen file that no longer matches its digest too
             raise CommandError(str(exc), returncode=1) from exc
         Path(out).write_bytes(exported.content)
         result = {

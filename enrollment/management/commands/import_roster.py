@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment import roster, services, spreadsheets
+from enrollment import services
+from office.spreadsheets import FileRefused
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件：{file}", returncode=2)
         try:
             plan = services.roster_check(path=path)
-        except (spreadsheets.FileRefused, roster.HeaderError) as exc:
+        except FileRefused as exc:  # HeaderError included
             raise CommandError(f"{path.name}：{exc}", returncode=2) from exc
 
         written = None

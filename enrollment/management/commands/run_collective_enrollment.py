@@ -78,7 +78,7 @@ def _dumps(run: CollectiveRun, totals) -> str:
             "created": totals["created"],
             "existing": totals["existing"],
             "skipped": totals["skipped"],
-            "report": run.report,
+            "report": run.summary,
         },
         ensure_ascii=False,
     )

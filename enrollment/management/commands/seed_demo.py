@@ -156,7 +156,7 @@ class Command(BaseCommand):
                 services.enrollment_transition(
                     enrollment=enrollment, to=workflow.FAILED, by=admin, reason=FAILURE
                 )
-        refunds, _ = services.refunds_issue(year=DEMO_YEAR, by=admin)
+        refunds, _ = services.refunds_issue(year=DEMO_YEAR, today=DEMO_TODAY, by=admin)
         totals = services.collective_run_totals(CollectiveRun.objects.get(pk=start.run.pk))
         self.stdout.write(
             f"示范 {DEMO_YEAR} 年度集中参保：新建 {totals['created']} 条，"

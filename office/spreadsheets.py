@@ -2,7 +2,8 @@
 safely: size, decompression and XML-entity checks happen before any parser sees the file.
 
 Cells come back as the parser gives them (str, float, int, date, datetime); interpreting
-them is the roster rules' job. Row numbers are the ones a person sees in the sheet."""
+them is the importer's job (office.cells, office.headers). Row numbers are the ones a
+person sees in the sheet."""
 
 import codecs
 import csv

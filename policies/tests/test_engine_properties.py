@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policies.catalog import CATALOG
-from policies.rules import (
+from policies.engine import (
     CARE_TYPES,
     CATEGORIES,
     COVERED,

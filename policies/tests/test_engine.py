@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from policies.catalog import CATALOG, SHANGHAI_2025, SHANGHAI_2026, WUHAN_2025
-from policies.rules import (
+from policies.engine import (
     COVERED,
     EXCLUDED,
     EXCLUSION_LABELS,
@@ -782,6 +782,20 @@ def test_late_declaration_near_year_end_leaves_no_benefits_this_year():
     assert result.expenses[0].status == OUT_OF_COVER
 
 
+def test_a_known_cover_tells_days_before_the_waiting_from_days_inside_it():
+    # SH-GUIDE Q3: declared 5 Mar 2025, benefits from 5 Jun; the waiting began on 5 Mar
+    member = Member(cover_start=date(2025, 6, 5), waiting_months=3, waiting_from=date(2025, 3, 5))
+    before, inside = settle(
+        SHANGHAI_2025,
+        expense("outpatient", "1", "100.00", on=date(2025, 3, 4)),
+        expense("outpatient", "1", "100.00", on=date(2025, 3, 5)),
+        member=member,
+    )
+    assert "早于待遇开始日期 2025-06-05" in before.reasons[0]
+    assert "处于 3 个月待遇等待期内" in inside.reasons[0]
+    assert (before.status, inside.status) == (OUT_OF_COVER, OUT_OF_COVER)
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 
@@ -830,9 +844,13 @@ def test_no_matching_rule_raises_value_error(rules, care, level):
         settle(rules, expense(care, level, "100.00"))
 
 
-def test_unknown_category_raises_value_error():
-    with pytest.raises(ValueError, match="category"):
-        estimate(SHANGHAI_2025, replace(Member(), category="vip"), [])
+def test_estimate_checks_the_category_itself():
+    # Member checks its category when built, so only a member changed afterwards reaches
+    # estimate()'s own check: build it outside pytest.raises, then force the field.
+    member = Member()
+    object.__setattr__(member, "category", "vip")
+    with pytest.raises(ValueError, match="unknown category 'vip'"):
+        estimate(SHANGHAI_2025, member, [])
 
 
 def test_rule_for_applies_the_policy_mappings():

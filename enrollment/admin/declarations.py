@@ -1,0 +1,148 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from office.admin_pages import Page, WithPages
+
+from .. import services
+from ..models import DeclarationBatch
+from ..views import declarations, incoming
+from .students import FULL_ID_PERMISSION
+
+
+@admin.register(DeclarationBatch)
+class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
+    list_display = ["number", "policy_year", "registered", "rows", "exported", "download"]
+    list_filter = ["policy_year"]
+    list_select_related = ["policy_year__region", "created_by"]
+    fields = [
+        "number",
+        "policy_year",
+        "registered_from",
+        "registered_to",
+        "rows",
+        "members",
+        "created_by",
+        "created_at",
+        "exported_at",
+        "exported_by",
+        "sha256",
+        "download",
+    ]
+    readonly_fields = fields
+    pages = (
+        Page(
+            "create/",
+            declarations.declaration_batch_create,
+            "add_declarationbatch",
+            "declarationbatch_create",
+            button=_("New declaration batch"),
+            with_site=True,
+        ),
+        # the upload file carries full ID numbers
+        Page(
+            "<int:pk>/download/",
+            declarations.declaration_batch_download,
+            "view_full_id",
+            "declarationbatch_download",
+        ),
+        Page(
+            "results/",
+            incoming.bureau_results,
+            "change_enrollment",
+            "bureau_results",
+            button=_("Import the bureau's account results"),
+            with_site=True,
+        ),
+        Page(
+            "pending/",
+            declarations.pending_lists,
+            "view_enrollment",
+            "pending_lists",
+            button=_("Pending confirmations"),
+            with_site=True,
+        ),
+    )
+
+    actions = ["export_and_freeze"]
+
+    @admin.display(description=_("registered"), ordering="registered_from")
+    def registered(self, batch: DeclarationBatch) -> str:
+        return f"{batch.registered_from:%Y-%m-%d} ~ {batch.registered_to:%m-%d}"
+
+    @admin.display(description=_("exported at"), ordering="exported_at")
+    def exported(self, batch: DeclarationBatch) -> str:
+        return (
+            f"{timezone.localtime(batch.exported_at):%Y-%m-%d %H:%M}" if batch.exported_at else "-"
+        )
+
+    @admin.display(description=_("file"))
+    def download(self, batch: DeclarationBatch) -> str:
+        if not batch.is_frozen:
+            return _("not exported yet")
+        url = reverse("admin:enrollment_declarationbatch_download", args=[batch.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    @admin.action(description=_("Export and freeze (upload file)"), permissions=["freeze"])
+    def export_and_freeze(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one batch."), messages.WARNING)
+            return None
+        return declarations.declaration_batch_file(request, queryset.get())
+
+    @admin.display(description=_("members"))
+    def members(self, batch: DeclarationBatch) -> str:
+        url = reverse("admin:enrollment_enrollment_changelist")
+        return format_html(
+            '<a href="{}?declaration_batch__id__exact={}">{}</a>',
+            url,
+            batch.pk,
+            _("Enrollments in this batch"),
+        )
+
+    def get_list_display(self, request):
+        return self._with_download(request, super().get_list_display(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._with_download(request, super().get_readonly_fields(request, obj))
+
+    def get_fields(self, request, obj=None):
+        return self._with_download(request, super().get_fields(request, obj))
+
+    def _with_download(self, request, fields):
+        """The file carries full ID numbers: its link only for who may open it."""
+        if request.user.has_perm(FULL_ID_PERMISSION):
+            return fields
+        return [field for field in fields if field != "download"]
+
+    def has_freeze_permission(self, request) -> bool:
+        """The upload file carries full ID numbers."""
+        return request.user.has_perms(
+            ["enrollment.add_declarationbatch", "enrollment.view_full_id"]
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def has_add_permission(self, request):
+        return False  # created with its own button
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return bool(obj is None or not obj.is_frozen) and super().has_delete_permission(
+            request, obj
+        )
+
+    def delete_model(self, request, obj):
+        try:
+            services.declaration_batch_delete(batch=obj)
+        except services.EnrollmentRefused as exc:  # exported since the page was shown
+            self.message_user(request, str(exc), messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for batch in queryset:
+            self.delete_model(request, batch)

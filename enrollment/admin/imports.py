@@ -1,0 +1,69 @@
+import functools
+
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+
+from office.admin_pages import Page, WithPages
+from office.views import job_progress
+
+from ..models import RosterImport
+from ..views import roster
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(WithPages, admin.ModelAdmin):
+    list_display = ["uploaded_at", "original_name", "status", "uploaded_by", "rows", "problems"]
+    list_filter = ["status"]
+    list_select_related = ["started_by"]
+    pages = (
+        Page("upload/", roster.roster_upload, "add_rosterimport", "roster_upload", with_site=True),
+        Page(
+            "<int:pk>/progress/",
+            functools.partial(job_progress, model=RosterImport),
+            "view_rosterimport",
+            "rosterimport_progress",
+        ),
+        Page(
+            "<int:pk>/confirm/",
+            roster.roster_import_confirm,
+            "add_rosterimport",
+            "rosterimport_confirm",
+        ),
+        Page(
+            "<int:pk>/errors/",
+            roster.roster_import_errors,
+            "add_rosterimport",
+            "rosterimport_errors",
+        ),
+    )
+
+    @admin.display(description=_("uploaded at"), ordering="started_at")
+    def uploaded_at(self, roster_import: RosterImport):
+        return roster_import.started_at
+
+    @admin.display(description=_("uploaded by"), ordering="started_by")
+    def uploaded_by(self, roster_import: RosterImport):
+        return roster_import.started_by
+
+    @admin.display(description=_("rows"))
+    def rows(self, roster_import: RosterImport):
+        return roster_import.summary.get("rows", "")
+
+    @admin.display(description=_("rows with errors"))
+    def problems(self, roster_import: RosterImport):
+        return roster_import.summary.get("invalid_rows", "")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:enrollment_roster_upload")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return roster.roster_import_detail(request, self.admin_site, int(object_id))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,1 @@
+"""The admin's extra pages, one module per part of the year. Each calls services."""

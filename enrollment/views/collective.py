@@ -1,0 +1,73 @@
+"""The year-end collective enrollment: starting a run and its report (its progress is
+office.views.job_progress)."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from office import admin_pages
+from office.tables import Table, counts_table
+
+from .. import rules, services, workflow
+from ..forms import PolicyYearForm
+from ..models import CollectiveRun
+
+
+def collective_run_start(request, admin_site):
+    form = PolicyYearForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start = services.collective_run_start(
+            policy_year=form.cleaned_data["policy_year"], by=request.user
+        )
+        if start.action == "running":
+            messages.warning(request, _("A collective run for this year is already running."))
+        elif start.action == "resumed":
+            messages.warning(request, _("The run's worker had stopped; the run was resumed."))
+        return redirect("admin:enrollment_collectiverun_change", start.run.pk)
+    return admin_pages.page(
+        request,
+        admin_site,
+        title=_("Start the collective enrollment"),
+        opts=CollectiveRun._meta,
+        intro=_(
+            "Creates the enrollment of every eligible student at school in the chosen year, "
+            "priced from the policy year; opt-outs and ineligible students are skipped with "
+            "their reason. Running it again creates nothing twice."
+        ),
+        form=form,
+        submit=_("Start"),
+    )
+
+
+def collective_run_detail(request, admin_site, pk):
+    run = get_object_or_404(
+        CollectiveRun.objects.select_related("policy_year__region", "started_by"), pk=pk
+    )
+    report = run.summary or {}
+    labels = {**workflow.LABELS, "existing": _("already enrolled"), "skipped": _("skipped")}
+    tables = [
+        counts_table(_("Per college"), _("college"), report.get("by_college", {}), labels),
+        Table(
+            title=_("Exceptions"),
+            headers=[_("student number"), _("name"), _("college"), _("reason")],
+            rows=[
+                [e["student_number"], e["name"], e["college"], e["reason"]]
+                for e in report.get("exceptions", [])
+            ],
+        ),
+    ]
+    return TemplateResponse(
+        request,
+        "admin/enrollment/collectiverun/detail.html",
+        {
+            **admin_site.each_context(request),
+            "title": str(run),
+            "opts": CollectiveRun._meta,
+            "run": run,
+            "totals": services.collective_run_totals(run),
+            "created": {workflow.LABELS[k]: v for k, v in report.get("created", {}).items()},
+            "skipped": {rules.SKIP_LABELS[k]: v for k, v in report.get("skipped", {}).items()},
+            "tables": tables,
+        },
+    )

@@ -1,0 +1,19 @@
+"""The enrollment app's side of office's download helper: its access log."""
+
+from django.http import FileResponse
+
+from office.admin_pages import recorded_attachment
+
+from .. import services
+from ..models import PersonalDataAccess
+
+
+def record_export(*, user, detail: str) -> None:
+    services.personal_data_access_record(
+        user=user, action=PersonalDataAccess.Action.EXPORT, detail=detail
+    )
+
+
+def xlsx_download(request, content: bytes, filename: str, *, detail: str) -> FileResponse:
+    """A file with personal data, logged in the access log before it is handed out."""
+    return recorded_attachment(request, content, filename, detail=detail, record=record_export)

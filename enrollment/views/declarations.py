@@ -1,0 +1,101 @@
+"""Freshman declarations: daily batches, their upload file, the pending-confirmation lists."""
+
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from office import admin_pages
+from office.tables import Table, link
+
+from .. import services
+from ..forms import DeclarationBatchForm, PolicyYearForm
+from ..models import DeclarationBatch
+from .common import xlsx_download
+
+
+def declaration_batch_create(request, admin_site):
+    form = DeclarationBatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.declaration_batch_create(
+                **form.cleaned_data, today=timezone.localdate(), by=request.user
+            )
+        except services.EnrollmentRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(batch)s: %(rows)d freshmen to declare.")
+                % {"batch": batch, "rows": batch.rows},
+            )
+            return redirect("admin:enrollment_declarationbatch_changelist")
+    return admin_pages.page(
+        request,
+        admin_site,
+        title=_("New declaration batch"),
+        opts=DeclarationBatch._meta,
+        intro=_(
+            "Groups the eligible freshmen registered in the date range who have not been "
+            "declared yet; their freshman enrollments are created if missing. Severe "
+            "disability is never declared: the bureau creates those accounts."
+        ),
+        form=form,
+        submit=_("Create"),
+    )
+
+
+def declaration_batch_download(request, pk):
+    """A frozen batch's file again (exporting, which freezes, is an admin action: a POST)."""
+    batch = get_object_or_404(DeclarationBatch, pk=pk, exported_at__isnull=False)
+    return declaration_batch_file(request, batch)
+
+
+def declaration_batch_file(request, batch):
+    content = services.declaration_batch_export(batch=batch, by=request.user)
+    batch.refresh_from_db(fields=["rows"])
+    return xlsx_download(
+        request, content, f"新生申报-{batch.number}.xlsx", detail=f"{batch}（{batch.rows} 人）"
+    )
+
+
+def pending_lists(request, admin_site):
+    form = PolicyYearForm(request.GET or None)
+    tables = []
+    if form.is_valid():
+        policy_year = form.cleaned_data["policy_year"]
+        if "college" in request.GET:
+            college = request.GET["college"] or None
+            content, rows = services.pending_list_xlsx(policy_year=policy_year, college=college)
+            return xlsx_download(
+                request,
+                content,
+                f"待确认名单-{policy_year.code}-{college or '全部'}.xlsx",
+                detail=f"待确认名单 {policy_year} {college or '全部学院'}（{rows} 人）",
+            )
+        counts = services.pending_counts(policy_year=policy_year)
+        url = f"?{urlencode({'policy_year': policy_year.pk})}&college="
+        tables.append(
+            Table(
+                title=_("Freshmen not yet confirmed, per college"),
+                headers=[_("college"), _("headcount"), _("file")],
+                rows=[
+                    [college, count, link(f"{url}{quote(college)}", _("Download"))]
+                    for college, count in counts
+                ],
+                footer=link(url, _("Download all colleges")),
+            )
+        )
+    return admin_pages.page(
+        request,
+        admin_site,
+        title=_("Pending confirmations"),
+        opts=DeclarationBatch._meta,
+        intro=_("Freshmen who have neither confirmed in the app nor been confirmed in bulk."),
+        form=form,
+        method="get",
+        submit=_("Show"),
+        tables=tables,
+    )

@@ -1,0 +1,82 @@
+"""The freshman roster import: upload, dry-run report, confirmation, the rejected rows."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from .. import services
+from ..forms import RosterConfirmForm, RosterUploadForm
+from ..models import PersonalDataAccess, RosterImport
+
+
+def roster_upload(request, admin_site):
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        roster_import = services.roster_import_start(
+            upload=form.cleaned_data["file"], user=request.user
+        )
+        return redirect("admin:enrollment_rosterimport_change", roster_import.pk)
+    return TemplateResponse(
+        request,
+        "admin/enrollment/rosterimport/upload.html",
+        {**admin_site.each_context(request), "title": _("Import a roster"), "form": form},
+    )
+
+
+def roster_import_detail(request, admin_site, pk):
+    roster_import = get_object_or_404(RosterImport.objects.select_related("started_by"), pk=pk)
+    summary = roster_import.summary
+    return TemplateResponse(
+        request,
+        "admin/enrollment/rosterimport/detail.html",
+        {
+            **admin_site.each_context(request),
+            "title": roster_import.original_name,
+            "roster_import": roster_import,
+            "summary": summary,
+            "confirm_form": RosterConfirmForm(initial={"valid_only": roster_import.valid_only}),
+            "can_confirm": request.user.has_perm("enrollment.add_rosterimport"),
+            "opts": RosterImport._meta,
+        },
+    )
+
+
+def roster_import_confirm(request, pk):
+    if request.method != "POST":
+        raise PermissionDenied
+    roster_import = get_object_or_404(RosterImport, pk=pk)
+    form = RosterConfirmForm(request.POST)
+    form.is_valid()
+    valid_only = form.cleaned_data.get("valid_only", False)
+    try:
+        claimed = services.roster_import_confirm(roster_import=roster_import, valid_only=valid_only)
+    except services.RosterImportError as exc:
+        messages.error(request, str(exc))
+    else:
+        if not claimed:
+            messages.warning(request, _("This import has already been confirmed."))
+    return redirect("admin:enrollment_rosterimport_change", pk)
+
+
+def roster_import_errors(request, pk):
+    roster_import = get_object_or_404(RosterImport, pk=pk)
+    # the rejected rows hold full ID numbers: for their uploader, or who may see them
+    if roster_import.started_by_id != request.user.pk and not request.user.has_perm(
+        "enrollment.view_full_id"
+    ):
+        raise PermissionDenied
+    if not roster_import.produced_file:
+        raise Http404
+    services.personal_data_access_record(
+        user=request.user,
+        action=PersonalDataAccess.Action.EXPORT,
+        detail=f"名单导入 #{pk} 错误行：{roster_import.original_name}",
+    )
+    return FileResponse(
+        roster_import.produced_file.open("rb"),
+        as_attachment=True,
+        filename=f"错误行-{roster_import.original_name.rsplit('.', 1)[0]}.xlsx",
+    )

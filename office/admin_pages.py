@@ -1,0 +1,157 @@
+"""What every app's admin shares: extra pages declared once (`Page`, `WithPages`), foreign
+keys without edit icons, ID numbers masked for who may not see them in full, and the
+page and download helpers of the custom views. Nothing here names an app: permissions
+and URL names take the app label of the admin's model."""
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.contrib.auth.decorators import permission_required
+from django.http import FileResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+
+@dataclass(frozen=True)
+class Page:
+    """An extra admin page: its URL, the one permission of the model's app that guards it
+    (a codename), and the label of its button on the change list, if it has one. A page
+    that renders within the admin (`with_site`) is given the admin site."""
+
+    pattern: str
+    view: Callable
+    permission: str
+    name: str
+    button: str = ""
+    with_site: bool = False
+
+
+class WithPages:
+    """Declares its extra pages once (`pages`): the URLs, their guards and the change
+    list's buttons (shown to who holds the page's permission) all follow from it. A page
+    named `upload` of an app `enrollment` is `admin:enrollment_upload`, guarded by
+    `enrollment.<permission>`."""
+
+    pages: tuple[Page, ...] = ()
+    change_list_template = "admin/office/change_list_links.html"
+
+    def get_urls(self):
+        return [*(self._url(page) for page in self.pages), *super().get_urls()]
+
+    def page_permission(self, page: Page) -> str:
+        return f"{self.model._meta.app_label}.{page.permission}"
+
+    def page_url_name(self, page: Page) -> str:
+        return f"{self.model._meta.app_label}_{page.name}"
+
+    def _url(self, page: Page):
+        view = (
+            functools.partial(page.view, admin_site=self.admin_site)
+            if page.with_site
+            else page.view
+        )
+        guarded = permission_required(self.page_permission(page), raise_exception=True)(view)
+        return path(
+            page.pattern, self.admin_site.admin_view(guarded), name=self.page_url_name(page)
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        links = [
+            (reverse(f"admin:{self.page_url_name(page)}"), page.button)
+            for page in self.pages
+            if page.button and request.user.has_perm(self.page_permission(page))
+        ]
+        return super().changelist_view(request, {"extra_links": links, **(extra_context or {})})
+
+
+class WithoutRelatedLinks:
+    """Foreign keys without the admin's add/change/delete icons: a clerk recording an
+    opt-out or a payment must not edit students or policy years from there."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.is_relation and field is not None:
+            for name in ("can_add_related", "can_change_related", "can_delete_related"):
+                setattr(field.widget, name, False)
+        return field
+
+
+def masked(fields: Sequence[str]) -> list[str]:
+    return ["masked_id_number" if field == "id_number" else field for field in fields]
+
+
+def unmasked(fields: Sequence[str]) -> list[str]:
+    return ["id_number" if field == "masked_id_number" else field for field in fields]
+
+
+class MaskedIdNumber:
+    """A model with `id_number` and a `masked_id_number` property, shown in full only to
+    who holds `full_id_permission` ("app_label.codename"): elsewhere the list, the form,
+    the search and the URL filters see the masked number only."""
+
+    full_id_permission: str = ""
+
+    def sees_full_id(self, request) -> bool:
+        return request.user.has_perm(self.full_id_permission)
+
+    def get_list_display(self, request):
+        fields = super().get_list_display(request)
+        return unmasked(fields) if self.sees_full_id(request) else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.sees_full_id(request):
+            return fieldsets
+        return [(name, {**opts, "fields": masked(opts["fields"])}) for name, opts in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.sees_full_id(request):
+            readonly.append("masked_id_number")
+        return readonly
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # URL filters on the ID number would let anyone probe it digit by digit
+        if lookup.startswith("id_number") and not (request and self.sees_full_id(request)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        # Searching by a full ID number would let anyone probe who is on the roster.
+        fields = super().get_search_fields(request)
+        if self.sees_full_id(request):
+            return fields
+        return [field for field in fields if field != "=id_number"]
+
+
+def page(request, admin_site, *, title: str, opts, intro: str = "", form=None, **context):
+    """The shared page of the custom views: an explanation, a form, an optional confirm
+    button, and tables (`office.tables.Table`)."""
+    return TemplateResponse(
+        request,
+        "admin/office/page.html",
+        {
+            **admin_site.each_context(request),
+            "title": title,
+            "opts": opts,
+            "intro": intro,
+            "form": form,
+            "tables": [],
+            **context,
+        },
+    )
+
+
+def attachment(content: bytes, filename: str) -> FileResponse:
+    return FileResponse(BytesIO(content), as_attachment=True, filename=filename)
+
+
+def recorded_attachment(
+    request, content: bytes, filename: str, *, detail: str, record: Callable[..., object]
+) -> FileResponse:
+    """A file holding personal data, handed out once `record(user=, detail=)` (the app's
+    access log) has noted who took it."""
+    record(user=request.user, detail=detail)
+    return attachment(content, filename)

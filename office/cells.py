@@ -1,0 +1,85 @@
+"""The one cell cleaner every importer uses (DESIGN.md §5): text trimmed and folded from
+full-width forms, header names matched loosely, dates and amounts in the forms staff
+type them. Pure: values in, values out."""
+
+import functools
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+EXCEL_EPOCH = date(1899, 12, 30)
+DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?: \d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# A long number Excel showed as 3.1010519900307E+17: its last digits are gone.
+SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$")
+AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
+
+
+def clean_text(value) -> str:
+    """Trim (U+3000 included) and fold full-width letters and digits."""
+    if type(value) is not str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+    if not value.isascii():  # NFKC only where it can change something: it is the hot path
+        value = unicodedata.normalize("NFKC", value)
+    if not value.isprintable():  # tabs, line breaks and control characters from copy-paste
+        value = CONTROL.sub(" ", value)
+    return value.strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def normalise_header(value) -> str:
+    """A header name or a choice as compared: case, spaces and full-width forms ignored."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return re.sub(r"\s+", " ", text).strip().lower().replace("（", "(").replace("）", ")")
+
+
+def parse_date(value) -> date | None:
+    """Excel date cells, serial numbers and the written forms of DESIGN.md §5; None when
+    the text is not a date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # Excel's own range: 1900-01-01 .. 9999-12-31
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        return None
+    text = clean_text(value)
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text)  # the common case, checked first
+        except ValueError:
+            pass
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # a serial that arrived as text (csv)
+        return EXCEL_EPOCH + timedelta(days=int(float(text)))
+    for pattern in DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """Yuan to the fen: "355", "355.00", "¥355.5"; None for anything else (a third decimal
+    is an error, never rounded away)."""
+    text = text.replace(",", "").lstrip("¥￥").removesuffix("元").strip()
+    if not AMOUNT.match(text):
+        return None
+    try:
+        return Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None

@@ -1,0 +1,225 @@
+"""Incoming files (DESIGN.md §5), one protocol for every importer: a check reads the file
+and returns a plan (what would be done, and the problems, each naming its row and
+column) without writing anything; the staff confirm; the apply step reads the same kept
+file again and does it, once. The roster import runs the same check as a job and shares
+the reading, the header finder, the cell cleaner and the `Problem` shape."""
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .errors import Refused
+from .headers import Header, Labels, Need, find_header
+from .models import IncomingFile
+from .spreadsheets import iter_data_rows, read_sheet
+
+# Uploads hold full ID numbers: none is kept longer, confirmed or not (swept hourly by
+# the `enrollment.remove_stale_uploads` beat task, and on every upload).
+RETENTION = timedelta(days=1)
+FOLDER = "incoming"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one row (or one cell) of a file cannot be used, in the staff's words; `code`
+    is a stable name for scripts where an importer gives one."""
+
+    row: int
+    column: str
+    message: str
+    code: str = ""
+
+    def as_json(self) -> dict:
+        data = {"row": self.row, "column": self.column}
+        if self.code:
+            data["code"] = self.code
+        data["message"] = self.message
+        return data
+
+
+@dataclass
+class Plan:
+    """What a check found, and after the apply step what was done (`applied`). An importer
+    subclasses it with what it would change and says it three ways: `preview()` as a
+    table for the staff, `as_json()` for scripts, `summary()` in one line. `flagged`
+    rows are used but shown with a warning; `problems` rows are left out."""
+
+    header_row: int = 0
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    flagged: list[Problem] = field(default_factory=list)
+    applied: bool = False
+
+    # as_json() key -> the staff's word for it, in the order the summary gives them
+    summary_labels: ClassVar[Mapping[str, str]] = {}
+
+    def preview(self) -> tuple[list[str], list[list]]:
+        raise NotImplementedError
+
+    def as_json(self) -> dict:
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """ "数据行 2，已建账 1，…，有问题 0 行": counts as they are, lists by their length
+        when not empty, and always how many rows have problems."""
+        data = self.as_json()
+        parts = []
+        for key, label in self.summary_labels.items():
+            if key not in data:
+                continue
+            value = data[key]
+            if isinstance(value, list):
+                if value:
+                    parts.append(f"{label} {len(value)} 行")
+            else:
+                parts.append(f"{label} {value}")
+        parts.append(f"有问题 {len(self.problems)} 行")
+        return "，".join(parts)
+
+
+@dataclass
+class Rows:
+    """A file read and parsed row by row: the usable rows and the problem rows."""
+
+    header: Header
+    rows: int = 0
+    parsed: list = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_rows(
+    path: Path,
+    *,
+    name: str,
+    labels: Labels,
+    required: tuple[Need, ...],
+    parse: Callable[[Header, int, list], object],
+) -> Rows:
+    """Every non-blank row after the header through `parse(header, row, cells)`, which
+    returns what the row says or a `Problem`. Raises FileRefused (HeaderError included)
+    for a file that cannot be used at all."""
+    sheet = read_sheet(path, name=name)
+    header = find_header(sheet.head, first_row=sheet.first_row, labels=labels, required=required)
+    read = Rows(header=header)
+    for row, cells in iter_data_rows(sheet, header.index):
+        read.rows += 1
+        parsed = parse(header, row, cells)
+        if isinstance(parsed, Problem):
+            read.problems.append(parsed)
+        else:
+            read.parsed.append(parsed)
+    return read
+
+
+# --- the kept file between the dry run and the confirmation ---------------------------------
+
+
+class IncomingFileGone(Refused):
+    """The confirmation names a file that is no longer waiting: never kept, past the
+    retention, or applied already (a double click, a second tab)."""
+
+    def __init__(self):
+        super().__init__(_("The uploaded file has expired; upload it again."), code="gone")
+
+
+def incoming_file_check(
+    *,
+    upload,
+    kind: str,
+    check: Callable[..., Plan],
+    parameters: Mapping | None = None,
+    by=None,
+    now: datetime,
+) -> tuple[IncomingFile, Plan]:
+    """Keep an upload under a name of ours and run its dry run, `check(path=, name=)`.
+    `kind` names the importer and `parameters` what the apply step will need (JSON).
+    A file the check refuses as a whole is not kept."""
+    incoming_files_remove_stale(now=now)
+    token = uuid.uuid4().hex
+    suffix = Path(upload.name).suffix.lower()
+    stored = IncomingFile(
+        token=token,
+        kind=kind,
+        original_name=Path(upload.name).name[:255],
+        parameters=dict(parameters or {}),
+        uploaded_by=by,
+        uploaded_at=now,
+    )
+    stored.file.save(
+        token + (suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""), upload, save=False
+    )
+    stored.save()
+    try:
+        plan = check(path=Path(stored.file.path), name=stored.original_name)
+    except Exception:
+        _discard(stored)
+        raise
+    return stored, plan
+
+
+def incoming_file_find(*, token: str, kind: str, now: datetime) -> IncomingFile:
+    """The kept file of `kind` a confirmation names, still waiting; IncomingFileGone if
+    there is none."""
+    found = IncomingFile.objects.filter(
+        token=str(token), kind=kind, applied_at__isnull=True, uploaded_at__gte=now - RETENTION
+    ).first()
+    if found is None or not found.file or not Path(found.file.path).is_file():
+        raise IncomingFileGone
+    return found
+
+
+def incoming_file_apply(
+    *, incoming_file: IncomingFile, apply: Callable[..., Plan], by=None, now: datetime
+) -> Plan:
+    """Apply a kept file once, `apply(path=, name=)`, all or nothing; the file is removed
+    when it is done. The claim is a conditional UPDATE, the transaction's first write: a
+    second confirmation waits for the first and then finds nothing to claim."""
+    with transaction.atomic():
+        claimed = IncomingFile.objects.filter(
+            pk=incoming_file.pk, applied_at__isnull=True, uploaded_at__gte=now - RETENTION
+        ).update(applied_at=now, applied_by=by)
+        if not claimed:
+            raise IncomingFileGone
+        plan = apply(path=Path(incoming_file.file.path), name=incoming_file.original_name)
+        IncomingFile.objects.filter(pk=incoming_file.pk).update(file="")
+        stored = incoming_file.file
+        transaction.on_commit(lambda: stored.storage.delete(stored.name))
+    return plan
+
+
+def incoming_files_remove_stale(*, now: datetime) -> int:
+    """Remove every kept file older than RETENTION, applied or not, and any file left in
+    the folder without its record (a crash between the two writes, or uploads kept by
+    an earlier version). Returns how many files went."""
+    cutoff = now - RETENTION
+    removed = 0
+    for stale in IncomingFile.objects.filter(uploaded_at__lt=cutoff):
+        if stale.file:
+            removed += 1
+        _discard(stale)
+    folder = Path(settings.MEDIA_ROOT) / FOLDER
+    if folder.is_dir():
+        kept = {Path(name).name for name in IncomingFile.objects.values_list("file", flat=True)}
+        for path in folder.iterdir():
+            if (
+                path.is_file()
+                and path.name not in kept
+                and path.stat().st_mtime < cutoff.timestamp()
+            ):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _discard(stored: IncomingFile) -> None:
+    if stored.file:
+        stored.file.delete(save=False)
+    stored.delete()
