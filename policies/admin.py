@@ -4,6 +4,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from office.errors import Refused
+
 from . import services, views
 from .models import (
     BenefitRule,
@@ -121,7 +123,7 @@ class PolicyYearAdmin(admin.ModelAdmin):
                 draft = services.policy_year_copy_to_draft(
                     policy_year=policy_year, year=policy_year.year + 1
                 )
-            except services.PolicyYearError as exc:
+            except Refused as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 self.message_user(
@@ -134,7 +136,7 @@ class PolicyYearAdmin(admin.ModelAdmin):
         for policy_year in queryset:
             try:
                 services.policy_year_publish(policy_year=policy_year)
-            except services.PolicyYearError as exc:
+            except Refused as exc:
                 self.message_user(request, f"{policy_year.code}: {exc}", messages.ERROR)
             else:
                 published += 1

@@ -1,5 +1,7 @@
 from django.db.models import Prefetch
 
+from office.errors import Refused
+
 from . import engine
 from .models import BenefitRule, CatastrophicTier, PolicyYear
 
@@ -63,7 +65,7 @@ def split_levels(value: str) -> tuple[str, ...]:
     return tuple(level.strip() for level in value.split(",") if level.strip())
 
 
-class PolicyYearAmbiguous(Exception):
+class PolicyYearAmbiguous(Refused):
     """No policy year, or more than one region, for the year asked; the message says which."""
 
 

@@ -3,11 +3,13 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from office.errors import Refused
+
 from . import engine, estimates, selectors
 from .models import PolicyYear
 
 
-class PolicyYearError(Exception):
+class PolicyYearError(Refused):
     pass
 
 

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithPages
+from office.errors import Refused
 
 from .. import services
 from ..models import DeclarationBatch
@@ -140,7 +141,7 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
     def delete_model(self, request, obj):
         try:
             services.declaration_batch_delete(batch=obj)
-        except services.EnrollmentRefused as exc:  # exported since the page was shown
+        except Refused as exc:  # exported since the page was shown
             self.message_user(request, str(exc), messages.ERROR)
 
     def delete_queryset(self, request, queryset):

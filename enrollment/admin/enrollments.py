@@ -3,6 +3,8 @@ from django.contrib.admin.views.main import IS_POPUP_VAR
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from office.errors import Refused
+
 from .. import services, workflow
 from ..models import Enrollment, EnrollmentEvent
 
@@ -120,7 +122,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
                 services.enrollment_choose_family_aid(
                     enrollment=enrollment, at=timezone.now(), by=request.user
                 )
-            except (services.EnrollmentRefused, workflow.TransitionRefused) as exc:
+            except Refused as exc:
                 self.message_user(request, str(exc), messages.WARNING)
             else:
                 moved += 1

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import MaskedIdNumber
+from office.errors import Refused
 
 from .. import rules, selectors, services
 from ..forms import StudentForm
@@ -99,7 +100,7 @@ class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
         for student in queryset:
             try:
                 services.enrollment_declare_late(student=student, today=today, by=request.user)
-            except services.EnrollmentRefused as exc:
+            except Refused as exc:
                 self.message_user(request, str(exc), messages.WARNING)
             else:
                 created += 1

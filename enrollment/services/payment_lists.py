@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Sum
 
 from office import exports
+from office.errors import Refused
 from office.models import sha256_of
 
 from .. import roster, workflow
@@ -17,7 +18,7 @@ from ..models import (
     PaymentListEntry,
 )
 from .common import CHUNK
-from .enrollments import EnrollmentRefused, transition_many
+from .enrollments import transition_many
 
 PAYMENT_LIST_HEADER = [
     "序号",
@@ -94,7 +95,7 @@ def payment_list_freeze(*, year: int, by=None) -> PaymentListFile:
     the list is given again byte for byte whatever changes in the roster or the software."""
     members = list(_rows(payment_list_open(year=year).select_for_update(of=("self",)), year))
     if not members:
-        raise EnrollmentRefused(f"{year} 年度没有待汇缴的记录。")
+        raise Refused(f"{year} 年度没有待汇缴的记录。", code="nothing_to_remit")
     number = (PaymentList.objects.aggregate(last=Max("number"))["last"] or 0) + 1
     exported = _payment_list_file(number, (row for _, row in members))
     payment_list = PaymentList(
@@ -127,9 +128,10 @@ def payment_list_export_frozen(*, number: int) -> PaymentListFile:
     SHA-256 (a mismatch is refused)."""
     payment_list = PaymentList.objects.get(number=number)
     if not payment_list.has_file:
-        raise EnrollmentRefused(
+        raise Refused(
             f"缴费清单 #{number} 冻结于 2026 年 11 月升级之前，其文件无法按原字节重建"
-            "（见迁移 enrollment 0007）；成员和金额仍在，请联系系统管理员。"
+            "（见迁移 enrollment 0007）；成员和金额仍在，请联系系统管理员。",
+            code="no_file",
         )
     return PaymentListFile(
         number=number,

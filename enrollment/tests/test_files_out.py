@@ -14,7 +14,13 @@ import pytest
 
 from enrollment import services
 from enrollment.models import Refund
-from enrollment.tests.factories import EnrollmentFactory, FreshmanFactory, StudentFactory
+from enrollment.tests.factories import (
+    EnrollmentFactory,
+    FreshmanEnrollmentFactory,
+    FreshmanFactory,
+    PaymentFactory,
+    StudentFactory,
+)
 from enrollment.tests.files import row, xlsx
 
 SOFFICE = shutil.which("soffice")
@@ -58,14 +64,9 @@ def as_csv(folder, files: dict[str, bytes]) -> dict[str, list[list[str]]]:
 
 
 def collected(student, policy_year):
+    """Paid 355.00 and established: on the payment list."""
     enrollment = EnrollmentFactory(student=student, policy_year=policy_year)
-    services.payment_record(
-        enrollment=enrollment,
-        amount=Decimal("355.00"),
-        paid_on=date(2025, 11, 25),
-        channel="online",
-        receipt_number=f"R-{enrollment.pk}",
-    )
+    PaymentFactory(enrollment=enrollment)
     return services.enrollment_transition(enrollment=enrollment, to="established")
 
 
@@ -79,9 +80,7 @@ def test_every_office_workbook_opens_in_libreoffice_with_its_values(shanghai_202
         enrollment=enrollment, amount=Decimal("0.01"), reason="duplicate"
     )
     freshman = FreshmanFactory(student_number="0026000001")
-    EnrollmentFactory(
-        student=freshman, policy_year=shanghai_2026, kind="freshman", today=date(2026, 9, 3)
-    )
+    FreshmanEnrollmentFactory(student=freshman, policy_year=shanghai_2026, today=date(2026, 9, 3))
     batch = services.declaration_batch_create(
         policy_year=shanghai_2026,
         registered_from=date(2026, 9, 1),

@@ -4,7 +4,6 @@ staff make by hand, offered in the admin from the workflow's map."""
 
 import re
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,25 +13,13 @@ from django.urls import reverse
 from enrollment import services, workflow
 from enrollment.models import Enrollment, EnrollmentEvent
 from enrollment.services.enrollments import moves_write
-from enrollment.tests.factories import EnrollmentFactory, FreshmanFactory, StudentFactory
+from enrollment.tests.factories import (
+    EnrollmentFactory,
+    FreshmanEnrollmentFactory,
+    PaymentFactory,
+)
 
 pytestmark = pytest.mark.django_db
-
-PREMIUM = Decimal("355.00")  # shanghai guide Q2
-
-
-def collective(policy_year, **student) -> Enrollment:
-    return EnrollmentFactory(student=StudentFactory(**student), policy_year=policy_year)
-
-
-def pay(enrollment: Enrollment) -> None:
-    services.payment_record(
-        enrollment=enrollment,
-        amount=PREMIUM,
-        paid_on=date(2025, 11, 25),
-        channel="online",
-        receipt_number=f"R{enrollment.pk}",
-    )
 
 
 def current(enrollment: Enrollment) -> Enrollment:
@@ -40,8 +27,8 @@ def current(enrollment: Enrollment) -> Enrollment:
 
 
 def test_many_rows_from_several_states_move_together_with_an_event_each(shanghai_2026):
-    declared, paid = collective(shanghai_2026), collective(shanghai_2026)
-    pay(paid)
+    declared, paid = EnrollmentFactory.create_batch(2, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=paid)
     rows = [current(declared), current(paid)]
 
     moves_write(rows, to=workflow.ESTABLISHED, reason="医保部门返回：已建账")
@@ -56,8 +43,10 @@ def test_many_rows_from_several_states_move_together_with_an_event_each(shanghai
 
 
 def test_one_refused_move_writes_nothing(shanghai_2026):
-    declared = collective(shanghai_2026)
-    exempt = collective(shanghai_2026, subsidy_category="severe_disability")
+    declared = EnrollmentFactory(policy_year=shanghai_2026)
+    exempt = EnrollmentFactory(
+        policy_year=shanghai_2026, student__subsidy_category="severe_disability"
+    )
     events = EnrollmentEvent.objects.count()
 
     with pytest.raises(workflow.TransitionRefused, match="「免缴（重残）」的参保记录不能变为"):
@@ -68,7 +57,7 @@ def test_one_refused_move_writes_nothing(shanghai_2026):
 
 
 def test_a_row_changed_meanwhile_stops_the_whole_move(shanghai_2026):
-    first, second = collective(shanghai_2026), collective(shanghai_2026)
+    first, second = EnrollmentFactory.create_batch(2, policy_year=shanghai_2026)
     read = [current(first), current(second)]
     # another clerk establishes the second one after these rows were read
     services.enrollment_transition(enrollment=second, to=workflow.ESTABLISHED)
@@ -122,14 +111,8 @@ def test_the_bulk_confirmation_is_offered_from_the_map_to_who_may_make_it(client
 def test_the_bulk_confirmation_moves_what_the_map_allows_and_says_why_not_for_the_rest(
     client, staff, shanghai_2026
 ):
-    waiting, already = (
-        EnrollmentFactory(
-            student=FreshmanFactory(),
-            policy_year=shanghai_2026,
-            kind="freshman",
-            today=date(2026, 9, 2),
-        )
-        for _ in range(2)
+    waiting, already = FreshmanEnrollmentFactory.create_batch(
+        2, policy_year=shanghai_2026, today=date(2026, 9, 2)
     )
     services.enrollment_transition(enrollment=already, to=workflow.PENDING_REVIEW)
     client.force_login(staff("医保办"))

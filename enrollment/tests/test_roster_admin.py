@@ -5,7 +5,6 @@ import time
 from io import BytesIO
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -13,14 +12,13 @@ from openpyxl import load_workbook
 from enrollment import services
 from enrollment.models import PersonalDataAccess, RosterImport, Student
 from enrollment.tests.files import row, students, xlsx
+from office.tests.factories import StaffFactory
 
 
 @pytest.fixture
-def staff_client(client, live_worker, settings, tmp_path):
+def staff_client(client, live_worker, settings, tmp_path, staff):
     settings.MEDIA_ROOT = tmp_path / "media"
-    user = User.objects.create_user(username="clinic", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="医保办"))
-    client.force_login(user)
+    client.force_login(staff("医保办"))
     return client
 
 
@@ -121,9 +119,22 @@ def test_an_unreadable_csv_is_refused_not_left_checking(staff_client, tmp_path):
     assert refused.status == "refused" and "csv" in refused.error
 
 
-def test_auditors_cannot_upload(client, db):
-    user = User.objects.create_user(username="audit", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="审计"))
-    client.force_login(user)
+def test_auditors_cannot_upload(client, staff):
+    client.force_login(staff("审计"))
 
     assert client.get(reverse("admin:enrollment_roster_upload")).status_code == 403
+
+
+def test_error_workbook_is_for_its_uploader_or_full_id_viewers(client, tmp_path, settings, staff):
+    settings.MEDIA_ROOT = tmp_path
+    uploader = StaffFactory()
+    path = xlsx(tmp_path / "r.xlsx", [row(id_number="123")])
+    roster_import = services.roster_import_file(
+        content=path.read_bytes(), name="r.xlsx", user=uploader
+    )
+    url = reverse("admin:enrollment_rosterimport_errors", args=[roster_import.pk])
+
+    client.force_login(staff("学生处"))  # may import, may not see others' full IDs
+    assert client.get(url).status_code == 403
+    client.force_login(staff("医保办"))
+    assert client.get(url).status_code == 200

@@ -7,12 +7,14 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from enrollment import services
 from enrollment.models import RosterImport, Student
+from enrollment.services.roster_import import _roster_import_create
 from enrollment.tests.files import HEADER, csv_file, resident_id, row, students, xlsx
 from office import spreadsheets
+from office.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,29 @@ def test_row_numbers_are_the_ones_staff_see(tmp_path):
     assert [(e["row"], e["column"], e["code"]) for e in result["invalid"]] == [
         (8, "证件号码", "id_format")
     ]
+
+
+def test_row_numbers_when_the_sheet_starts_below_row_one(tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    for column, name in enumerate(HEADER, start=2):  # header on row 4, from column B
+        sheet.cell(row=4, column=column, value=name)
+    for offset, values in enumerate([*students(2), row(student_number="x", id_number="1")]):
+        for column, value in enumerate(values, start=2):
+            sheet.cell(row=5 + offset, column=column, value=value)
+    path = tmp_path / "offset.xlsx"
+    workbook.save(path)
+
+    plan = services.roster_check(path=path)
+
+    assert plan.header.row == 4
+    assert [(e.row, e.code) for e in plan.invalid] == [(7, "id_format")]
+
+
+def test_over_long_values_are_row_errors(tmp_path):
+    plan = services.roster_check(path=xlsx(tmp_path / "r.xlsx", [row(**{"学院名称": "学" * 120})]))
+
+    assert [(e.column, e.code) for e in plan.invalid] == [("学院名称", "too_long")]
 
 
 def test_invalid_rows_block_the_import_unless_valid_only(tmp_path):
@@ -172,6 +197,19 @@ def test_conflict_with_the_roster(tmp_path):
     assert Student.objects.get().name == "张三"
 
 
+def test_a_blank_special_category_keeps_what_staff_recorded(tmp_path):
+    services.roster_apply(plan=services.roster_check(path=xlsx(tmp_path / "a.xlsx", [row()])))
+    Student.objects.update(subsidy_category="low_income_family", insured_elsewhere=True)
+    header = [*HEADER, "特殊类别"]
+
+    plan = services.roster_check(path=xlsx(tmp_path / "b.xlsx", [[*row(), ""]], header=header))
+    services.roster_apply(plan=plan)
+
+    assert plan.unchanged == 1
+    student = Student.objects.get()
+    assert (student.subsidy_category, student.insured_elsewhere) == ("low_income_family", True)
+
+
 def test_zip_bomb_is_refused_before_parsing(tmp_path):
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -225,13 +263,23 @@ def test_not_a_spreadsheet(tmp_path):
     assert error.value.returncode == 2
 
 
+def test_a_csv_cell_too_large_for_the_reader_is_refused(tmp_path):
+    path = tmp_path / "huge-cell.csv"
+    path.write_bytes(("姓名," + '"' + "x" * 200_000 + '"\n').encode())
+
+    with pytest.raises(spreadsheets.FileRefused) as refused:
+        spreadsheets.read_sheet(path)
+
+    assert "csv" in refused.value.message
+
+
 # --- the import as a job -----------------------------------------------------------------------
 
 
 @pytest.fixture
-def uploader(django_user_model, settings, tmp_path):
+def uploader(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    return django_user_model.objects.create_user(username="clinic", password="x")
+    return StaffFactory()
 
 
 def test_a_checked_file_with_errors_produces_the_workbook_of_its_rows(
@@ -300,3 +348,31 @@ def test_a_late_failure_leaves_a_finished_job_as_it_was(uploader):
 
     checked.refresh_from_db()
     assert (checked.status, checked.error, checked.finished_at) == ("checked", "", None)
+
+
+def test_the_import_rechecks_against_the_roster_as_it_is_now(tmp_path, uploader):
+    path = xlsx(tmp_path / "r.xlsx", students(3))
+    roster_import = _roster_import_create(content=path.read_bytes(), name="r.xlsx", user=uploader)
+    services.roster_import_run_check(import_id=roster_import.pk)
+    RosterImport.objects.filter(pk=roster_import.pk).update(status="importing")
+    # someone else imports one of the same students in between
+    services.roster_apply(plan=services.roster_check(path=xlsx(tmp_path / "s.xlsx", students(1))))
+
+    services.roster_import_run_commit(import_id=roster_import.pk)
+
+    roster_import.refresh_from_db()
+    assert roster_import.status == "imported"
+    assert roster_import.summary["result"] == {"created": 2, "updated": 0}
+    assert Student.objects.count() == 3
+
+
+def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(tmp_path, uploader):
+    path = xlsx(tmp_path / "r.xlsx", students(2))
+    roster_import = _roster_import_create(content=path.read_bytes(), name="r.xlsx", user=uploader)
+    roster_import.file.storage.delete(roster_import.file.name)  # the kept file went missing
+
+    services.roster_import_run_check(import_id=roster_import.pk)
+
+    roster_import.refresh_from_db()
+    assert roster_import.status == "failed"
+    assert "未写入任何数据" in roster_import.error

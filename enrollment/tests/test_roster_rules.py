@@ -39,6 +39,15 @@ def test_check_id_number(id_type, raw, number, code):
     assert bool(message) == bool(code)
 
 
+def test_messages_do_not_repeat_full_id_numbers():
+    number = "110105194912310021"  # wrong check digit
+
+    _, code, message = roster.check_id_number("resident_id", number)
+
+    assert code == "id_checksum"
+    assert number not in message and "110*****21" in message
+
+
 def test_header_found_below_title_rows_with_aliases_and_full_width_names():
     rows = [
         ["示范大学2026级新生报到注册名单"],
@@ -254,3 +263,12 @@ def test_eligibility_reason_codes(facts, code):
     assert result.code == code
     assert result.eligible is (code == "")
     assert bool(result.message) is bool(code)
+
+
+@pytest.mark.parametrize("nationality", ["香港特别行政区", "Hong Kong", "中国台湾省", "澳门"])
+def test_hong_kong_macao_taiwan_students_are_not_foreign(nationality):
+    facts = EligibilityFacts(
+        id_type="hk_macao_pass", nationality=nationality, registered_on=date(2026, 9, 1)
+    )
+
+    assert eligibility(facts).eligible

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from office import admin_pages
+from office.errors import Refused
 from office.tables import Table, link
 
 from .. import services
@@ -23,7 +24,7 @@ def declaration_batch_create(request, admin_site):
             batch = services.declaration_batch_create(
                 **form.cleaned_data, today=timezone.localdate(), by=request.user
             )
-        except services.EnrollmentRefused as exc:
+        except Refused as exc:
             messages.error(request, str(exc))
         else:
             messages.success(

@@ -6,6 +6,7 @@ from django.template.defaultfilters import floatformat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from office.errors import Refused
 from office.tables import Table
 
 from .. import services
@@ -31,7 +32,7 @@ def payment_list_freeze(request, admin_site):
         year = form.cleaned_data["year"]
         try:
             exported = services.payment_list_freeze(year=year, by=request.user)
-        except services.EnrollmentRefused as exc:
+        except Refused as exc:
             messages.error(request, str(exc))
         else:
             messages.success(

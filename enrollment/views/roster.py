@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from office.errors import Refused
+
 from .. import services
 from ..forms import RosterConfirmForm, RosterUploadForm
 from ..models import PersonalDataAccess, RosterImport
@@ -53,7 +55,7 @@ def roster_import_confirm(request, pk):
     valid_only = form.cleaned_data.get("valid_only", False)
     try:
         claimed = services.roster_import_confirm(roster_import=roster_import, valid_only=valid_only)
-    except services.RosterImportError as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     else:
         if not claimed:

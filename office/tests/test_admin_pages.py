@@ -4,11 +4,12 @@ names and guards from its own app label."""
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group
 from django.http import HttpResponse
 from django.urls import path, reverse
 
 from office.admin_pages import Page, WithPages
+from office.tests.factories import StaffFactory
 
 site = admin.AdminSite(name="toy")
 
@@ -34,12 +35,6 @@ urlpatterns = [path("toy/", site.urls)]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 
-def staff_with(*codenames: str) -> User:
-    user = User.objects.create_user(username="-".join(codenames), is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return user
-
-
 def test_url_names_take_the_models_app_label():
     assert reverse("toy:auth_hello") == "/toy/auth/group/hello/"
     assert reverse("toy:auth_site_name") == "/toy/auth/group/site/"
@@ -49,10 +44,10 @@ def test_a_page_and_its_button_need_the_apps_permission(client):
     hello_url = reverse("toy:auth_hello")
     changelist = reverse("toy:auth_group_changelist")
 
-    client.force_login(staff_with("view_group", "change_group"))
+    client.force_login(StaffFactory(permissions=["view_group", "change_group"]))
     allowed_list = client.get(changelist).content.decode()
     allowed = client.get(hello_url)
-    client.force_login(staff_with("view_group"))
+    client.force_login(StaffFactory(permissions=["view_group"]))
     refused_list = client.get(changelist).content.decode()
     refused = client.get(hello_url)
 
@@ -63,6 +58,6 @@ def test_a_page_and_its_button_need_the_apps_permission(client):
 
 
 def test_a_page_within_the_admin_is_given_the_site(client):
-    client.force_login(staff_with("view_group"))
+    client.force_login(StaffFactory(permissions=["view_group"]))
 
     assert client.get(reverse("toy:auth_site_name")).content == b"site toy"

@@ -45,6 +45,10 @@ def test_clean_text(value, expected):
     assert cells.clean_text(value) == expected
 
 
+def test_control_characters_are_cleaned():
+    assert cells.clean_text("张\x0b三\t") == "张 三"
+
+
 def test_header_names_match_loosely():
     assert cells.normalise_header(" ＩＤ  Ｔｙｐｅ ") == "id type"
     assert cells.normalise_header("国籍（地区）") == "国籍(地区)"

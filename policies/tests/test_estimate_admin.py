@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from office.tests.factories import StaffFactory
 from policies.forms import ExpenseForm
 from policies.models import PolicyYear
 
@@ -25,9 +26,9 @@ def form_data(policy_year: PolicyYear, expenses: list[dict]) -> dict:
     return data
 
 
-def test_estimate_page_shows_the_breakdown(admin_client):
+def test_estimate_page_shows_the_breakdown(admin_client, wuhan_2025):
     url = reverse("admin:policies_estimate")
-    wuhan = PolicyYear.objects.get(code="wuhan-2025")
+    wuhan = wuhan_2025
 
     assert admin_client.get(url).status_code == 200
     page = admin_client.post(
@@ -45,8 +46,8 @@ def test_estimate_page_shows_the_breakdown(admin_client):
     assert "7000.00" in page.content.decode()
 
 
-def test_estimate_page_reports_an_unsupported_care_type(admin_client):
-    shanghai = PolicyYear.objects.get(code="shanghai-2025")
+def test_estimate_page_reports_an_unsupported_care_type(admin_client, shanghai_2025):
+    shanghai = shanghai_2025
 
     page = admin_client.post(
         reverse("admin:policies_estimate"),
@@ -67,8 +68,8 @@ def test_estimate_page_needs_a_login(client):
     assert "/admin/login/" in page["Location"]
 
 
-def test_untouched_expense_rows_are_ignored(admin_client):
-    shanghai = PolicyYear.objects.get(code="shanghai-2025")
+def test_untouched_expense_rows_are_ignored(admin_client, shanghai_2025):
+    shanghai = shanghai_2025
     # what a browser sends for a row nobody touched: each select's first option
     fields = ExpenseForm().fields
     untouched = {
@@ -96,3 +97,10 @@ def test_untouched_expense_rows_are_ignored(admin_client):
 
     assert page.context["error"] is None
     assert [line["fund"] for line in page.context["result"]["expenses"]] == ["420.00"]
+
+
+def test_the_estimate_page_needs_policy_permissions(client):
+    StaffFactory(username="nobody")
+    client.login(username="nobody", password="x")
+
+    assert client.get(reverse("admin:policies_estimate")).status_code == 403

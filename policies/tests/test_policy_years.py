@@ -2,7 +2,6 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from policies import engine, selectors, services
@@ -32,9 +31,8 @@ def test_seeded_policy_years_are_the_catalog(code):
     assert by_key(selectors.policy_year_rules(policy_year)) == by_key(CATALOG[code])
 
 
-def test_seeded_premiums_and_calendar():
-    shanghai = PolicyYear.objects.get(code="shanghai-2025")
-    wuhan = PolicyYear.objects.get(code="wuhan-2025")
+def test_seeded_premiums_and_calendar(shanghai_2025, wuhan_2025):
+    shanghai, wuhan = shanghai_2025, wuhan_2025
 
     # shanghai guide Q2: 355元/人/年; wuhan notice 三: 每人400元
     assert (str(shanghai.premium), str(wuhan.premium)) == ("355.00", "400.00")
@@ -45,8 +43,8 @@ def test_seeded_premiums_and_calendar():
     assert shanghai.freshman_premium_waived and not wuhan.freshman_premium_waived
 
 
-def test_copy_to_draft_makes_next_year_with_the_same_rules():
-    source = PolicyYear.objects.get(code="shanghai-2026")
+def test_copy_to_draft_makes_next_year_with_the_same_rules(shanghai_2026):
+    source = shanghai_2026
 
     draft = services.policy_year_copy_to_draft(policy_year=source, year=2027)
 
@@ -60,17 +58,13 @@ def test_copy_to_draft_makes_next_year_with_the_same_rules():
     assert source.benefit_rules.count() == len(CATALOG["shanghai-2026"].benefit_rules)
 
 
-def test_copy_refuses_an_existing_year():
+def test_copy_refuses_an_existing_year(shanghai_2025):
     with pytest.raises(services.PolicyYearError, match="shanghai-2026"):
-        services.policy_year_copy_to_draft(
-            policy_year=PolicyYear.objects.get(code="shanghai-2025"), year=2026
-        )
+        services.policy_year_copy_to_draft(policy_year=shanghai_2025, year=2026)
 
 
-def test_publish_freezes_a_draft():
-    draft = services.policy_year_copy_to_draft(
-        policy_year=PolicyYear.objects.get(code="wuhan-2025"), year=2026
-    )
+def test_publish_freezes_a_draft(wuhan_2025):
+    draft = services.policy_year_copy_to_draft(policy_year=wuhan_2025, year=2026)
 
     services.policy_year_publish(policy_year=draft)
 
@@ -80,15 +74,14 @@ def test_publish_freezes_a_draft():
 
 
 @pytest.fixture
-def clinic_staff(client):
-    user = User.objects.create_user(username="staff", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="医保办"))
+def clinic_staff(client, staff):
+    user = staff("医保办")
     client.force_login(user)
     return user
 
 
-def test_a_published_year_is_read_only_in_the_admin(client, clinic_staff):
-    published = PolicyYear.objects.get(code="shanghai-2025")
+def test_a_published_year_is_read_only_in_the_admin(client, clinic_staff, shanghai_2025):
+    published = shanghai_2025
     url = reverse("admin:policies_policyyear_change", args=[published.pk])
 
     page = client.get(url)
@@ -100,8 +93,10 @@ def test_a_published_year_is_read_only_in_the_admin(client, clinic_staff):
     assert str(published.premium) == "355.00"
 
 
-def test_admin_action_copies_to_next_year_and_drafts_stay_editable(client, clinic_staff):
-    source = PolicyYear.objects.get(code="wuhan-2025")
+def test_admin_action_copies_to_next_year_and_drafts_stay_editable(
+    client, clinic_staff, wuhan_2025
+):
+    source = wuhan_2025
 
     client.post(
         reverse("admin:policies_policyyear_changelist"),

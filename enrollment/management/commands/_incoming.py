@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from office.errors import Refused
 from office.incoming import Plan
-from policies.selectors import PolicyYearAmbiguous, policy_year_for
+from policies.selectors import policy_year_for
 
 EXIT_PROBLEMS = 1
 EXIT_REFUSED = 2
@@ -38,7 +38,7 @@ class IncomingFileCommand(BaseCommand):
             plan = (self.apply_file if commit else self.check_file)(
                 path=path, policy_year=policy_year
             )
-        except (Refused, PolicyYearAmbiguous) as exc:  # the file, the year or the apply
+        except Refused as exc:  # the file, the year or the apply
             raise CommandError(f"{path.name}：{exc}", returncode=EXIT_REFUSED) from exc
         data = plan.as_json()
         if json:

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment import services
+from office.errors import Refused
 from office.spreadsheets import FileRefused
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         if commit:
             try:
                 written = services.roster_apply(plan=plan, valid_only=valid_only)
-            except services.RosterImportError as exc:
+            except Refused as exc:
                 self.stderr.write(str(exc))
         if errors and plan.rejected_rows:
             Path(errors).write_bytes(services.roster_error_workbook(plan))

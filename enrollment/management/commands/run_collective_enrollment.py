@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enrollment import services
 from enrollment.models import CollectiveRun
-from policies.selectors import PolicyYearAmbiguous, policy_year_for
+from office.errors import Refused
+from policies.selectors import policy_year_for
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -29,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, year, region, no_wait, json: bool, **options):
         try:
             policy_year = policy_year_for(year=year, region=region)
-        except PolicyYearAmbiguous as exc:
+        except Refused as exc:
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from exc
         start = services.collective_run_start(policy_year=policy_year)
         run = start.run
