@@ -7,26 +7,25 @@ from datetime import date
 from io import BytesIO
 
 import pytest
-from django.contrib.auth.models import User
 from openpyxl import load_workbook
 
 from enrollment import services, workflow
 from enrollment.models import Enrollment, Student
 from enrollment.tests.files import row, students, xlsx
-from policies.models import PolicyYear
+from office.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 NAME_CLASH = "相同证件号存在其他医保账户但姓名不同"
 
 
-def test_from_the_registration_list_to_the_bureaus_answer(tmp_path):
-    clerk = User.objects.create_user(username="clerk", password="x")
+def test_from_the_registration_list_to_the_bureaus_answer(tmp_path, results_file, shanghai_2026):
+    clerk = StaffFactory()
     rows = [*students(4), row(name="留学生", id_number="M12345678", student_number="26999999")]
     rows[-1][1] = "护照"
     roster = xlsx(tmp_path / "新生名单.xlsx", rows, titles=["2026级新生报到注册名单"])
     services.roster_apply(plan=services.roster_check(path=roster), valid_only=True)
-    policy_year = PolicyYear.objects.get(code="shanghai-2026")
+    policy_year = shanghai_2026
 
     batch = services.declaration_batch_create(
         policy_year=policy_year,
@@ -41,10 +40,9 @@ def test_from_the_registration_list_to_the_bureaus_answer(tmp_path):
         enrollments=Enrollment.objects.filter(declaration_batch=batch), by=clerk
     )
     first, second, *_ = Student.objects.filter(enrollments__isnull=False).order_by("student_number")
-    answer = xlsx(
-        tmp_path / "建账结果.xlsx",
+    answer = results_file(
         [[first.id_number, "已建账", ""], [second.id_number, "建账失败", NAME_CLASH]],
-        header=["证件号码", "建账结果", "失败原因"],
+        name="建账结果.xlsx",
     )
     plan = services.bureau_results_apply(path=answer, policy_year=policy_year, by=clerk)
 

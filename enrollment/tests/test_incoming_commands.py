@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from enrollment import services, workflow
+from enrollment import workflow
 from enrollment.models import Enrollment, Payment
-from enrollment.tests.factories import EnrollmentFactory, FreshmanFactory
+from enrollment.tests.factories import EnrollmentFactory, FreshmanEnrollmentFactory
 from enrollment.tests.files import xlsx
-from policies.models import PolicyYear
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +25,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def confirmed(shanghai_2026):
     """Two freshmen who confirmed (已申请待审核), waiting for the bureau's answer."""
-    return [
-        services.enrollment_transition(
-            enrollment=EnrollmentFactory(
-                student=FreshmanFactory(),
-                policy_year=shanghai_2026,
-                kind="freshman",
-                today=date(2026, 9, 3),
-            ),
-            to=workflow.PENDING_REVIEW,
-        )
-        for _ in range(2)
-    ]
+    return FreshmanEnrollmentFactory.create_batch(
+        2, policy_year=shanghai_2026, today=date(2026, 9, 3), confirmed=True
+    )
 
 
 def run(*args) -> tuple[int, str]:
@@ -49,15 +39,9 @@ def run(*args) -> tuple[int, str]:
     return 0, out.getvalue()
 
 
-def results_file(tmp_path, rows):
-    return xlsx(tmp_path / "结果.xlsx", rows, header=["证件号码", "建账结果", "失败原因"])
-
-
-def test_results_dry_run_writes_nothing_then_commit_applies(tmp_path, confirmed):
+def test_results_dry_run_writes_nothing_then_commit_applies(results_file, confirmed):
     first, second = (e.student for e in confirmed)
-    path = results_file(
-        tmp_path, [[first.id_number, "已建账", ""], [second.id_number, "已建账", ""]]
-    )
+    path = results_file([[first.id_number, "已建账", ""], [second.id_number, "已建账", ""]])
 
     code, out = run("import_bureau_results", str(path), "--year", "2026", "--json")
     dry = json.loads(out)
@@ -72,11 +56,9 @@ def test_results_dry_run_writes_nothing_then_commit_applies(tmp_path, confirmed)
     assert {e.state for e in Enrollment.objects.all()} == {workflow.ESTABLISHED}
 
 
-def test_results_with_an_unknown_id_exit_1_and_name_the_row(tmp_path, confirmed):
+def test_results_with_an_unknown_id_exit_1_and_name_the_row(results_file, confirmed):
     first = confirmed[0].student
-    path = results_file(
-        tmp_path, [[first.id_number, "已建账", ""], ["110105200001010017", "已建账", ""]]
-    )
+    path = results_file([[first.id_number, "已建账", ""], ["110105200001010017", "已建账", ""]])
 
     code, out = run("import_bureau_results", str(path), "--year", "2026")
 
@@ -85,8 +67,8 @@ def test_results_with_an_unknown_id_exit_1_and_name_the_row(tmp_path, confirmed)
     assert first.id_number not in out  # masked
 
 
-def test_json_names_each_problem_by_row_column_and_message(tmp_path, confirmed):
-    path = results_file(tmp_path, [[confirmed[0].student.id_number, "待定", ""]])
+def test_json_names_each_problem_by_row_column_and_message(results_file, confirmed):
+    path = results_file([[confirmed[0].student.id_number, "待定", ""]])
 
     code, out = run("import_bureau_results", str(path), "--year", "2026", "--json")
 
@@ -111,8 +93,8 @@ def test_a_file_without_the_required_columns_is_refused_as_a_whole(tmp_path, con
     assert {e.state for e in Enrollment.objects.all()} == {workflow.PENDING_REVIEW}
 
 
-def test_a_year_with_two_regions_needs_region(tmp_path):
-    path = results_file(tmp_path, [])
+def test_a_year_with_two_regions_needs_region(results_file):
+    path = results_file([])
 
     with pytest.raises(CommandError, match="多个统筹地区") as refused:
         run("import_bureau_results", str(path), "--year", "2025")
@@ -141,22 +123,16 @@ def test_from_a_shell_with_system_checks_a_missing_file_is_exit_2(command, tmp_p
     assert "找不到文件" in done.stderr
 
 
-def test_payments_dry_run_then_commit_flags_a_short_amount(tmp_path):
-    policy_year = PolicyYear.objects.get(code="shanghai-2026")
-    students = [FreshmanFactory(registered_on=date(2025, 9, 1)) for _ in (1, 2)]
-    enrollments = [
-        services.enrollment_create(
-            student=s, policy_year=policy_year, kind="collective", today=date(2025, 11, 20)
-        )
-        for s in students
-    ]
-    path = xlsx(
-        tmp_path / "缴费.xlsx",
+def test_payments_dry_run_then_commit_flags_a_short_amount(payment_file, shanghai_2026):
+    enrollments = EnrollmentFactory.create_batch(
+        2, policy_year=shanghai_2026, today=date(2025, 11, 20)
+    )
+    students = [e.student for e in enrollments]
+    path = payment_file(
         [
             [students[0].student_number, "355.00", "2025-11-25", "微信", "W-1"],
             [students[1].student_number, "300.00", "2025-11-25", "现金", "C-1"],
-        ],
-        header=["学号", "金额", "缴费日期", "缴费方式", "收据号"],
+        ]
     )
 
     dry_code, dry_out = run("import_payments", str(path), "--year", "2026")

@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from office.tests.factories import StaffFactory
+
 JOBS = ("enrollment", "0009_jobs")
 IMPORTED_AT = datetime(2025, 9, 2, 8, 30, tzinfo=UTC)
 
@@ -20,8 +22,8 @@ def migrate(targets):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_jobs_migration_keeps_who_when_and_what_both_ways(django_user_model):
-    user = django_user_model.objects.create_user("clinic", password="x")
+def test_the_jobs_migration_keeps_who_when_and_what_both_ways():
+    user = StaffFactory()
     graph = MigrationExecutor(connection).loader.graph
     before = sorted(
         node.key for node in graph.node_map[JOBS].parents if node.key[0] == "enrollment"

@@ -31,10 +31,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
+def demo(settings, tmp_path, shanghai_2026):
+    """The demo school's year, shanghai-2026, as `seed_demo` leaves it."""
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", stdout=StringIO())
-    return PolicyYear.objects.get(code="shanghai-2026")
+    shanghai_2026.refresh_from_db()
+    return shanghai_2026
 
 
 @pytest.fixture

@@ -4,19 +4,19 @@ byte-identical re-export. Premium 355.00 from shanghai-student-insurance-guide Q
 import hashlib
 import importlib
 import json
-from datetime import date
 from decimal import Decimal
 from io import BytesIO, StringIO
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from openpyxl import load_workbook
 
-from enrollment import demo, services, workflow
-from enrollment.models import Enrollment, PaymentList, Student
+from enrollment import services, workflow
+from enrollment.models import Enrollment, PaymentList, PersonalDataAccess, Student
+from enrollment.tests.factories import EnrollmentFactory, PaymentFactory
 from office.errors import Refused
-from policies.models import PolicyYear
 
 pytestmark = pytest.mark.django_db
 
@@ -24,39 +24,16 @@ PREMIUM = Decimal("355.00")
 
 
 @pytest.fixture
-def enrollments():
+def enrollments(shanghai_2026):
     """Eight 2026 collective enrollments in the states that matter for the list."""
-    students = demo.demo_students(entry_year=2026, count=8)
-    for index, student in enumerate(students):
-        # demo students 3 (part-time) and 7 (passport) are not eligible: made eligible here
-        student.study_mode = "full_time"
-        student.id_type, student.id_number = (
-            "resident_id",
-            demo.resident_id("310104", date(2007, 1, 1), index + 1),
-        )
-        student.subsidy_category = "severe_disability" if index == 5 else "standard"
-        if index == 6:
-            student.subsidy_category = "low_income_family"
-    Student.objects.bulk_create(students)
-    policy_year = PolicyYear.objects.get(code="shanghai-2026")
+    categories = ["standard"] * 5 + ["severe_disability", "low_income_family", "standard"]
     made = [
-        services.enrollment_create(
-            student=student, policy_year=policy_year, kind="collective", today=date(2025, 11, 20)
-        )
-        for student in Student.objects.order_by("student_number")
+        EnrollmentFactory(student__subsidy_category=category, policy_year=shanghai_2026)
+        for category in categories
     ]
 
-    def paid(enrollment, amount=PREMIUM):
-        services.payment_record(
-            enrollment=enrollment,
-            amount=amount,
-            paid_on=date(2025, 11, 25),
-            channel="online",
-            receipt_number=f"R-{enrollment.pk}",
-        )
-
     def established(enrollment):
-        paid(enrollment)
+        PaymentFactory(enrollment=enrollment)
         return services.enrollment_transition(enrollment=enrollment, to="established")
 
     for enrollment in made[:3]:
@@ -66,15 +43,11 @@ def enrollments():
     established(Enrollment.objects.get(pk=family.pk))  # refunded later, never remitted
     services.enrollment_transition(enrollment=made[4], to="opted_out", reason="已在外地参保")
     # made[5]: exempt (重残); made[6]: 低保, government pays, school collected nothing
-    paid(made[7])
+    PaymentFactory(enrollment=made[7])
     return made
 
 
-def sheet_rows(content: bytes) -> list[list]:
-    return [list(row) for row in load_workbook(BytesIO(content)).active.iter_rows(values_only=True)]
-
-
-def test_only_collected_established_enrollments_are_listed(enrollments):
+def test_only_collected_established_enrollments_are_listed(enrollments, sheet_rows):
     exported = services.payment_list_export_open(year=2026)
 
     rows = sheet_rows(exported.content)
@@ -141,21 +114,9 @@ def test_command_json_and_exit_codes(enrollments, tmp_path):
     assert missing.value.returncode == 2
 
 
-def staff(client, role):
-    from django.contrib.auth.models import Group, User
-
-    user = User.objects.create_user(username=role, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
+def test_freeze_and_download_in_the_admin(client, enrollments, staff):
+    user = staff("医保办")
     client.force_login(user)
-    return user
-
-
-def test_freeze_and_download_in_the_admin(client, enrollments):
-    from django.urls import reverse
-
-    from enrollment.models import PersonalDataAccess
-
-    user = staff(client, "医保办")
     client.post(reverse("admin:enrollment_paymentlist_freeze"), {"year": "2026"})
     payment_list = PaymentList.objects.get()
     download = client.get(reverse("admin:enrollment_paymentlist_download", args=[payment_list.pk]))
@@ -166,15 +127,13 @@ def test_freeze_and_download_in_the_admin(client, enrollments):
     assert PersonalDataAccess.objects.get().action == "export"
 
 
-def test_student_affairs_remit_and_finance_cannot_download_full_ids(client, enrollments):
-    from django.urls import reverse
-
+def test_student_affairs_remit_and_finance_cannot_download_full_ids(client, enrollments, staff):
     services.payment_list_freeze(year=2026)
     url = reverse("admin:enrollment_paymentlist_download", args=[PaymentList.objects.get().pk])
 
-    staff(client, "财务")
+    client.force_login(staff("财务"))
     assert client.get(url).status_code == 403
-    staff(client, "学生处")
+    client.force_login(staff("学生处"))
     assert client.get(url).status_code == 200
 
 
