@@ -1,6 +1,14 @@
 """The office's roles as Django groups. Each role is a list of (app label, permission
-codename pattern); `sync_roles` grants whatever matching permissions exist, so a data
-migration that adds models calls it again and the roles grow with the domain."""
+codename pattern); `sync_roles` gives each group exactly the existing permissions its
+patterns match, so a data migration that adds models (or changes a role) calls it again
+and the groups follow the rules here.
+
+Who sees full ID numbers follows the SJTU rules art. 25: student affairs (学生处) provide
+the roster the office works from and remit the established students' premiums to the
+tax bureau, so they hold the numbers and download the payment list (缴费清单); the
+clinic's insurance office (医保办) keeps the roster and gives the bureau its declaration
+file; finance (财务) collects and refunds money and needs no ID number, nor do
+auditors. The README's Roles section says the same."""
 
 from fnmatch import fnmatchcase
 
@@ -12,8 +20,9 @@ EXPLICIT_ONLY = frozenset({"view_full_id"})
 ROLES: dict[str, list[tuple[str, str]]] = {
     # clinic insurance staff: the whole domain, full ID numbers included
     "医保办": [(app, "*") for app in DOMAIN_APPS] + [("enrollment", "view_full_id")],
-    # student affairs: roster, opt-outs, remittance
+    # student affairs: roster, opt-outs, remittance to the tax bureau, full ID numbers
     "学生处": [
+        ("enrollment", "view_full_id"),
         ("policies", "view_*"),
         ("enrollment", "*_student"),
         ("enrollment", "*_rosterimport"),
@@ -22,7 +31,7 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("enrollment", "*_paymentlist"),
         ("enrollment", "*_paymentlistentry"),
     ],
-    # finance: collections and refunds
+    # finance: collections and refunds, no full ID numbers
     "财务": [
         ("policies", "view_*"),
         ("enrollment", "view_*"),
@@ -36,7 +45,8 @@ ROLES: dict[str, list[tuple[str, str]]] = {
 
 
 def sync_roles(apps) -> None:
-    """Create the groups and grant every existing permission their patterns match.
+    """Create the groups and give each exactly the existing permissions its patterns
+    match (a permission a role no longer names is taken away).
 
     `apps` is a migration's historical registry or `django.apps.apps`. Permissions are
     normally created after migrations (post_migrate); they are created here first so a
@@ -54,8 +64,8 @@ def sync_roles(apps) -> None:
     permissions = list(Permission.objects.select_related("content_type"))
     for role, patterns in ROLES.items():
         group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(
-            *[
+        group.permissions.set(
+            [
                 permission
                 for permission in permissions
                 if any(_grants(app, pattern, permission) for app, pattern in patterns)

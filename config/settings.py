@@ -87,6 +87,10 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# The region (统筹地区 code) of the school's city: every command, page and default uses
+# its policy years; a school that spans two regions names the other one explicitly.
+SCHOOL_REGION = env.str("SCHOOL_REGION", default="shanghai")
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
@@ -151,7 +155,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # uploaded results and payment files hold full ID numbers: none outlives a day
     "remove-stale-uploads": {
-        "task": "enrollment.remove_stale_uploads",
+        "task": "office.remove_stale_uploads",
         "schedule": timedelta(hours=1),
     },
 }

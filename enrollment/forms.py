@@ -5,9 +5,10 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
 from office import spreadsheets
+from policies.selectors import policy_years_school_first
 
 from . import roster
-from .models import OptOut, Payment, Student
+from .models import OptOut, Payment, Refund, Student
 from .services import opt_outs, payments
 
 
@@ -76,18 +77,12 @@ class PaymentListFreezeForm(forms.Form):
     year = forms.IntegerField(label=_("payment year"), min_value=2000, max_value=2100)
 
 
-def _policy_years():
-    from policies.models import PolicyYear
-
-    return PolicyYear.objects.select_related("region").order_by("-year", "region__code")
-
-
 class PolicyYearForm(forms.Form):
     policy_year = forms.ModelChoiceField(label=_("policy year"), queryset=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["policy_year"].queryset = _policy_years()
+        self.fields["policy_year"].queryset = policy_years_school_first()
 
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
@@ -116,8 +111,31 @@ class IncomingFileForm(PolicyYearForm):
         return upload
 
 
+class PriorCoverageFileForm(forms.Form):
+    """A prior-coverage file: its rows give their own years, so no policy year is chosen."""
+
+    file = IncomingFileForm.base_fields["file"]
+    clean_file = IncomingFileForm.clean_file
+
+
 class YearForm(forms.Form):
     year = forms.IntegerField(label=_("policy year"), min_value=2000, max_value=2100)
+
+
+class RefundPayoutForm(forms.Form):
+    """How the selected refunds were paid out: one date, channel and reference for all
+    (a bank's batch transfer, a day's cash desk)."""
+
+    paid_out_on = forms.DateField(
+        label=_("paid out on"), input_formats=DATE_FORMATS, widget=AdminDateWidget
+    )
+    payout_channel = forms.ChoiceField(label=_("payout channel"), choices=Refund.Channel.choices)
+    payout_reference = forms.CharField(
+        label=_("payout reference"),
+        max_length=Refund._meta.get_field("payout_reference").max_length,
+        required=False,
+        help_text=_("The transfer's serial number or the receipt number, if any."),
+    )
 
 
 class OptOutForm(forms.ModelForm):
@@ -126,6 +144,11 @@ class OptOutForm(forms.ModelForm):
         fields = ["student", "policy_year", "reason", "detail", "signed_on", "commitment"]
         # no link to the stored file: scans are shown only through the logged admin view
         widgets = {"commitment": forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "policy_year" in self.fields:
+            self.fields["policy_year"].queryset = policy_years_school_first()
 
     def clean_commitment(self):
         upload = self.cleaned_data.get("commitment")
@@ -152,6 +175,17 @@ class OptOutForm(forms.ModelForm):
 
 
 class PaymentForm(forms.ModelForm):
+    """A payment recorded by hand. One that repeats a recorded payment (the same enrollment,
+    amount and date) is shown with it and saved only once staff tick that it is another
+    payment; a receipt number already recorded is never saved."""
+
+    confirm_repeat = forms.BooleanField(
+        label=_("This is another payment"),
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("Tick only if the student really paid this amount again on this day."),
+    )
+
     class Meta:
         model = Payment
         fields = ["enrollment", "amount", "paid_on", "channel", "receipt_number"]
@@ -162,3 +196,29 @@ class PaymentForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError(problem)
         return enrollment
+
+    def clean(self):
+        data = super().clean()
+        enrollment, amount, paid_on = (data.get(n) for n in ("enrollment", "amount", "paid_on"))
+        receipt = data.get("receipt_number")
+        if receipt:
+            recorded = payments.receipt_recorded(receipt)
+            if recorded:
+                # reported here in the office's words; the model's unique check then skips it
+                self.add_error("receipt_number", recorded)
+        if enrollment is None or amount is None or paid_on is None:
+            return data
+        late = payments.late_payment_problem(enrollment, paid_on=paid_on)
+        if late:
+            self.add_error("paid_on", late)
+        repeats = payments.payment_repeats(enrollment=enrollment, amount=amount, paid_on=paid_on)
+        if repeats and not data.get("confirm_repeat"):
+            self.fields["confirm_repeat"].widget = forms.CheckboxInput()
+            raise forms.ValidationError(
+                [
+                    _("This looks like a payment already recorded:"),
+                    *repeats,
+                    _("If it is another payment, tick “This is another payment” and save again."),
+                ]
+            )
+        return data

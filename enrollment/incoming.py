@@ -1,7 +1,9 @@
 """The files that come back to the office, pure: the bureau's account results (建账结果)
 and payment files, read row by row through office.incoming (header below title rows,
 cells cleaned as in the roster, DESIGN.md §5); every rejected row names its row, its
-column and the reason."""
+column and the reason. A message quotes at most a short excerpt of a cell, and what the
+database could not keep (a value over its column's length, an amount over its digits)
+is a problem here, never an error at the commit."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -9,7 +11,7 @@ from decimal import Decimal
 
 from office.cells import SCIENTIFIC, clean_text, parse_amount, parse_date
 from office.headers import Header
-from office.incoming import Problem
+from office.incoming import Problem, excerpt
 
 from . import workflow
 
@@ -18,12 +20,24 @@ def _cell(header: Header, cells: list, name: str) -> str:
     return clean_text(header.cell(cells, name))
 
 
+def too_long(header: Header, row: int, name: str, column: str, value: str) -> Problem | None:
+    """A value longer than the database keeps for it (header.max_lengths), or None."""
+    limit = header.max_lengths.get(name)
+    if limit and len(value) > limit:
+        return Problem(
+            row, column, f"「{column}」有 {len(value)} 个字符，超过可保存的 {limit} 个字符。"
+        )
+    return None
+
+
 def id_number_of(raw: str) -> tuple[str, str]:
     """(number, problem): upper-cased, no spaces; a number Excel turned into scientific
     notation is refused, never guessed (DESIGN.md §5)."""
     number = raw.replace(" ", "").upper()
     if SCIENTIFIC.match(number):
-        return "", f"证件号码「{raw}」已被 Excel 转为科学计数法，请把该列设为文本后重新导出。"
+        return "", (
+            f"证件号码「{excerpt(raw)}」已被 Excel 转为科学计数法，请把该列设为文本后重新导出。"
+        )
     return number, ""
 
 
@@ -63,10 +77,16 @@ def parse_result(header: Header, row: int, cells: list) -> Result | Problem:
     text = _cell(header, cells, "outcome")
     outcome = OUTCOMES.get(text)
     if outcome is None:
-        return Problem(row, "建账结果", f"无法识别「{text}」：应为「已建账」或「建账失败」。")
+        return Problem(
+            row, "建账结果", f"无法识别「{excerpt(text)}」：应为「已建账」或「建账失败」。"
+        )
     reason = _cell(header, cells, "reason")
     if outcome == workflow.FAILED and not reason:
         return Problem(row, "失败原因", "建账失败的行须有失败原因。")
+    if outcome == workflow.FAILED and (
+        problem := too_long(header, row, "reason", "失败原因", reason)
+    ):
+        return problem
     return Result(
         row=row,
         id_number=id_number,
@@ -119,7 +139,10 @@ class PaymentLine:
     receipt_number: str
 
 
-def parse_payment(header: Header, row: int, cells: list) -> PaymentLine | Problem:
+def parse_payment(
+    header: Header, row: int, cells: list, *, amount_below: Decimal | None = None
+) -> PaymentLine | Problem:
+    """One payment line; `amount_below` is the first amount the database cannot keep."""
     student_number = _cell(header, cells, "student_number")
     id_number, problem = id_number_of(_cell(header, cells, "id_number"))
     if problem:
@@ -129,18 +152,26 @@ def parse_payment(header: Header, row: int, cells: list) -> PaymentLine | Proble
     text = _cell(header, cells, "amount")
     amount = parse_amount(text)
     if amount is None or amount <= 0:
-        return Problem(row, "金额", f"金额「{text}」不是大于 0、最多两位小数的数字。")
+        return Problem(row, "金额", f"金额「{excerpt(text)}」不是大于 0、最多两位小数的数字。")
+    if amount_below is not None and amount >= amount_below:
+        return Problem(
+            row, "金额", f"金额 {amount} 元超出可登记的范围（须小于 {amount_below:,} 元）。"
+        )
     paid_on = parse_date(header.cell(cells, "paid_on"))
     if paid_on is None:
         shown = _cell(header, cells, "paid_on")
-        return Problem(row, "缴费日期", f"无法识别的日期「{shown}」。")
+        return Problem(row, "缴费日期", f"无法识别的日期「{excerpt(shown)}」。")
     channel_text = _cell(header, cells, "channel")
     channel = CHANNELS.get(channel_text)
     if channel is None:
-        return Problem(row, "缴费方式", f"无法识别「{channel_text}」：可用 {'、'.join(CHANNELS)}。")
+        return Problem(
+            row, "缴费方式", f"无法识别「{excerpt(channel_text)}」：可用 {'、'.join(CHANNELS)}。"
+        )
     receipt_number = _cell(header, cells, "receipt_number")
     if not receipt_number:
         return Problem(row, "收据号", "收据号为空。")
+    if problem := too_long(header, row, "receipt_number", "收据号", receipt_number):
+        return problem
     return PaymentLine(
         row=row,
         student_number=student_number,

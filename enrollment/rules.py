@@ -143,6 +143,7 @@ def eligibility(facts: EligibilityFacts) -> Eligibility:
 SKIP_LABELS = {
     **INELIGIBILITY_LABELS,
     "opted_out": "已签署放弃参保承诺",
+    "commitment_missing": "已登记放弃参保，但缺少《主动放弃参保承诺书》扫描件",
     "graduated": "目标年度前已毕业",
     "not_yet_registered": "目标年度尚未入学",
 }
@@ -155,15 +156,19 @@ class Candidate:
     facts: EligibilityFacts
     graduation_date: date | None = None
     opted_out: bool = False
+    # an opt-out recorded without the scan of its signed commitment
+    commitment_missing: bool = False
 
 
 def collective_skip(candidate: Candidate, *, year: int) -> str:
     """Why a student is not enrolled in the collective run for `year`, as a SKIP_LABELS
-    code, or "" to enroll. Graduates are covered to 31 Dec of their graduation year, so
-    only those who graduated before `year` are left out (sjtu rules art. 23)."""
+    code, or "" to enroll. An opt-out without the scan of its commitment is skipped too,
+    but as missing it, so that 学生处 collect the signed 承诺书. Graduates are covered to
+    31 Dec of their graduation year, so only those who graduated before `year` are left
+    out (sjtu rules art. 23)."""
     facts = candidate.facts
     if candidate.opted_out:
-        return "opted_out"
+        return "commitment_missing" if candidate.commitment_missing else "opted_out"
     if facts.school_status == "graduated" or (
         candidate.graduation_date is not None and candidate.graduation_date.year < year
     ):
@@ -173,18 +178,48 @@ def collective_skip(candidate: Candidate, *, year: int) -> str:
     return eligibility(facts).code
 
 
+@dataclass(frozen=True)
+class History:
+    """What the portal knows of one student's years before a target year, each a set of
+    years: `covered` by an established enrollment, an opt-out because the student stayed
+    insured elsewhere or a prior-coverage record 已参保; `not_covered` by a prior-coverage
+    record 未参保; `on_record` any enrollment, opt-out or prior-coverage record at all."""
+
+    covered: frozenset[int] = frozenset()
+    not_covered: frozenset[int] = frozenset()
+    on_record: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Gaps:
+    years: int = 0
+    # of them, years for which the portal holds no record of the student at all
+    unrecorded: int = 0
+
+
 def gap_years(
+    history: History,
     *,
     year: int,
     entry_year: int,
-    covered_years: set[int],
-    recorded_years: set[int],
+    complete_years: frozenset[int],
     counted_from: int,
-) -> int:
-    """Scheme years before `year`, at school, without cover. Gaps count only from
-    `counted_from` (2025: shanghai guide Q5, 国办发〔2024〕38号), and only in years the
-    portal holds enrollments for: a year before the office used it is unknown, not a gap."""
-    first = max(counted_from, entry_year)
-    return sum(
-        1 for past in range(first, year) if past in recorded_years and past not in covered_years
-    )
+) -> Gaps:
+    """Scheme years before `year`, at school, without cover (shanghai guide Q5). Gaps
+    count only from `counted_from` (2025: shanghai guide Q6, 国办发〔2024〕38号). A year
+    is a gap when a record says the student was not insured, or when the portal's own
+    records of that year are complete (`complete_years`) and give no cover. A year before
+    them with no record is unknown, not a gap: a school that starts using the portal
+    later, or imports its roster mid-year, must not have waiting periods invented.
+
+    A gap in a complete year with no record of the student at all is `unrecorded`: most
+    likely a student the portal did not know yet, whom staff check before anyone pays."""
+    counted = unrecorded = 0
+    for past in range(max(counted_from, entry_year), year):
+        if past in history.covered:
+            continue
+        if past in history.not_covered or past in complete_years:
+            counted += 1
+            if past not in history.on_record:
+                unrecorded += 1
+    return Gaps(years=counted, unrecorded=unrecorded)

@@ -11,9 +11,10 @@ from django.utils import timezone
 from office.errors import Refused
 from policies import engine
 from policies.engine import fen
+from policies.selectors import school_region
 
 from . import rules, workflow
-from .models import CollectiveRun, Enrollment, OptOut, Refund, Student
+from .models import CollectiveRun, Enrollment, OptOut, PriorCoverage, Refund, Student
 
 ELIGIBILITY_FIELDS = tuple(rules.EligibilityFacts.__dataclass_fields__)
 
@@ -126,10 +127,15 @@ def engine_member(enrollment: Enrollment) -> engine.Member:
     )
 
 
-def recorded_years(policy_year) -> frozenset[int]:
-    """The region's years before `policy_year` whose collective enrollment the portal ran
-    to the end: only there does a student without an enrollment have a gap year
-    (rules.gap_years). A year the office ran elsewhere is unknown, not a gap."""
+def complete_years(policy_year) -> frozenset[int]:
+    """The region's years before `policy_year` whose enrollments the portal holds for
+    every student, where a student without cover has a gap year (rules.gap_years): from
+    the region's `records_complete_from_year` on, or, where the office has not set it,
+    the years whose collective enrollment the portal ran to the end. A year the office
+    ran elsewhere is unknown, not a gap."""
+    first = policy_year.region.records_complete_from_year
+    if first is not None:
+        return frozenset(range(first, policy_year.year))
     return frozenset(
         CollectiveRun.objects.filter(
             status=CollectiveRun.Status.DONE,
@@ -141,10 +147,12 @@ def recorded_years(policy_year) -> frozenset[int]:
     )
 
 
-def covered_years(student_pks: list[int], policy_year) -> dict[int, set[int]]:
-    """Per student, the region's earlier years with cover: an established account, or an
-    opt-out because the student stayed insured elsewhere (still continuous cover)."""
-    covered = defaultdict(set)
+def histories(student_pks: list[int], policy_year) -> dict[int, rules.History]:
+    """Per student, what the portal knows of the years before `policy_year`: enrollments
+    and opt-outs in the region (an established account, or an opt-out because the student
+    stayed insured elsewhere, is cover), and the prior coverage imported from the
+    bureau's or the school's records (历年参保记录, any region)."""
+    covered, not_covered, on_record = defaultdict(set), defaultdict(set), defaultdict(set)
     earlier = {
         "policy_year__region": policy_year.region_id,
         "policy_year__year__lt": policy_year.year,
@@ -152,13 +160,40 @@ def covered_years(student_pks: list[int], policy_year) -> dict[int, set[int]]:
     for student_id, year, state, payer in Enrollment.objects.filter(
         student_id__in=student_pks, **earlier
     ).values_list("student_id", "policy_year__year", "state", "payer"):
+        on_record[student_id].add(year)
         if workflow.was_covered(state, payer):
             covered[student_id].add(year)
-    for student_id, year in OptOut.objects.filter(
-        student_id__in=student_pks, reason=OptOut.Reason.INSURED_ELSEWHERE, **earlier
-    ).values_list("student_id", "policy_year__year"):
-        covered[student_id].add(year)
-    return covered
+    for student_id, year, reason in OptOut.objects.filter(
+        student_id__in=student_pks, **earlier
+    ).values_list("student_id", "policy_year__year", "reason"):
+        on_record[student_id].add(year)
+        if reason == OptOut.Reason.INSURED_ELSEWHERE:
+            covered[student_id].add(year)
+    for student_id, year, status in PriorCoverage.objects.filter(
+        student_id__in=student_pks, year__lt=policy_year.year
+    ).values_list("student_id", "year", "status"):
+        on_record[student_id].add(year)
+        insured = status == PriorCoverage.Status.COVERED
+        (covered if insured else not_covered)[student_id].add(year)
+    return {
+        pk: rules.History(
+            covered=frozenset(covered[pk]),
+            not_covered=frozenset(not_covered[pk]),
+            on_record=frozenset(on_record[pk]),
+        )
+        for pk in student_pks
+    }
+
+
+def student_gaps(*, student: Student, policy_year) -> rules.Gaps:
+    """One student's gap years before `policy_year` (a late enrollment's waiting)."""
+    return rules.gap_years(
+        histories([student.pk], policy_year)[student.pk],
+        year=policy_year.year,
+        entry_year=student.registered_on.year,
+        complete_years=complete_years(policy_year),
+        counted_from=policy_year.gaps_counted_from_year,
+    )
 
 
 def enrollment_students(pks: Iterable[int]) -> dict[int, tuple[str, str, str]]:
@@ -176,10 +211,13 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
-def reconciliation(*, year: int) -> dict:
-    """对账: money held without an account (paid, not established, not yet refunded),
-    accounts whose premium is not fully collected, and per payer what was due, collected
-    and refunded (an opted-out student owes nothing)."""
+def reconciliation(*, year: int, region: str | None = None) -> dict:
+    """对账 of `year` in `region` (the school's unless another is named): money held
+    without an account (paid, not established, not yet refunded), accounts whose premium
+    is not fully collected, and per payer what was due, collected and refunded (an
+    opted-out student owes nothing)."""
+    region = region or school_region()
+    of_year = {"policy_year__year": year, "policy_year__region__code": region}
     refunded = (
         Refund.objects.filter(enrollment=OuterRef("pk"))
         .values("enrollment")
@@ -187,7 +225,7 @@ def reconciliation(*, year: int) -> dict:
         .values("total")
     )
     enrollments = (
-        Enrollment.objects.filter(policy_year__year=year)
+        Enrollment.objects.filter(**of_year)
         .select_related("student")
         .annotate(refunded=Coalesce(Subquery(refunded), ZERO, output_field=MONEY))
         .order_by("student__college", "student__student_number")
@@ -209,7 +247,7 @@ def reconciliation(*, year: int) -> dict:
         .filter(amount_paid__lt=F("premium_due"))
     )
     per_payer = (
-        Enrollment.objects.filter(policy_year__year=year)
+        Enrollment.objects.filter(**of_year)
         .values("payer")
         .annotate(
             count=Count("pk"),
@@ -229,7 +267,9 @@ def reconciliation(*, year: int) -> dict:
         .order_by("payer")
     )
     refunds = dict(
-        Refund.objects.filter(enrollment__policy_year__year=year)
+        Refund.objects.filter(
+            enrollment__policy_year__year=year, enrollment__policy_year__region__code=region
+        )
         .values("enrollment__payer")
         .annotate(total=Sum("amount"))
         .values_list("enrollment__payer", "total")

@@ -1,7 +1,8 @@
 """The enrollment workflow, pure: which state may follow which, and what each move
 needs, as one office.workflow.Workflow per enrollment kind. Every change of an
-enrollment's state is checked here (`check_transition`) and written by the one writer in
-services/enrollments.py, never by a field assignment elsewhere.
+enrollment's state is checked here (`check_transition`) and written by the one writer,
+office.transitions.StateWriter (through services.enrollments), never by a field
+assignment elsewhere.
 
 States follow the bureau's words (xianda-freshman-confirmation-walkthrough.txt,
 shanghai-student-insurance-guide-2024-11.txt Q4/Q18, DESIGN.md §1 and §4.4):
@@ -162,10 +163,7 @@ def available(facts: Facts, user) -> list[Transition]:
 def by_hand(user) -> list[Transition]:
     """The moves `user` may make by hand on a selection of enrollments of any kind, one
     per admin action."""
-    offered: dict[str, Transition] = {}
-    for workflow in WORKFLOWS.values():
-        for transition in workflow.by_hand(user):
-            offered.setdefault(transition.action, transition)
+    offered = {t.action: t for wf in WORKFLOWS.values() for t in wf.by_hand(user)}
     return list(offered.values())
 
 

@@ -1,7 +1,7 @@
 """What every app's admin shares: extra pages declared once (`Page`, `WithPages`), foreign
-keys without edit icons, ID numbers masked for who may not see them in full, and the
-page and download helpers of the custom views. Nothing here names an app: permissions
-and URL names take the app label of the admin's model."""
+keys without edit icons, ID numbers masked in lists and for who may not see them in
+full, and the page and download helpers of the custom views. Nothing here names an app:
+permissions and URL names take the app label of the admin's model."""
 
 import functools
 from collections.abc import Callable, Sequence
@@ -16,9 +16,10 @@ from django.urls import path, reverse
 
 @dataclass(frozen=True)
 class Page:
-    """An extra admin page: its URL, the one permission of the model's app that guards it
-    (a codename), and the label of its button on the change list, if it has one. A page
-    that renders within the admin (`with_site`) is given the admin site."""
+    """An extra admin page: its URL, the permission of the model's app that guards it (a
+    codename) and any further ones it also needs (`also`, e.g. to see full ID numbers),
+    and the label of its button on the change list, if it has one. A page that renders
+    within the admin (`with_site`) is given the admin site."""
 
     pattern: str
     view: Callable
@@ -26,6 +27,7 @@ class Page:
     name: str
     button: str = ""
     with_site: bool = False
+    also: tuple[str, ...] = ()
 
 
 class WithPages:
@@ -35,13 +37,29 @@ class WithPages:
     `enrollment.<permission>`."""
 
     pages: tuple[Page, ...] = ()
+    # field or column name -> the page it links to (a download): shown only to who may
+    # open that page, never as a link that ends in 403
+    page_links: dict[str, str] = {}
     change_list_template = "admin/office/change_list_links.html"
 
     def get_urls(self):
         return [*(self._url(page) for page in self.pages), *super().get_urls()]
 
     def page_permission(self, page: Page) -> str:
-        return f"{self.model._meta.app_label}.{page.permission}"
+        return self._qualified(page.permission)
+
+    def page_permissions(self, page: Page) -> list[str]:
+        return [self._qualified(codename) for codename in (page.permission, *page.also)]
+
+    def may_open(self, request, name: str) -> bool:
+        page = next(page for page in self.pages if page.name == name)
+        return request.user.has_perms(self.page_permissions(page))
+
+    def _qualified(self, codename: str) -> str:
+        """A bare codename is the model's app's; "app.codename" names another app's."""
+        if "." in codename:
+            return codename
+        return f"{self.model._meta.app_label}.{codename}"
 
     def page_url_name(self, page: Page) -> str:
         return f"{self.model._meta.app_label}_{page.name}"
@@ -52,7 +70,7 @@ class WithPages:
             if page.with_site
             else page.view
         )
-        guarded = permission_required(self.page_permission(page), raise_exception=True)(view)
+        guarded = permission_required(self.page_permissions(page), raise_exception=True)(view)
         return path(
             page.pattern, self.admin_site.admin_view(guarded), name=self.page_url_name(page)
         )
@@ -61,9 +79,24 @@ class WithPages:
         links = [
             (reverse(f"admin:{self.page_url_name(page)}"), page.button)
             for page in self.pages
-            if page.button and request.user.has_perm(self.page_permission(page))
+            if page.button and request.user.has_perms(self.page_permissions(page))
         ]
         return super().changelist_view(request, {"extra_links": links, **(extra_context or {})})
+
+    def get_list_display(self, request):
+        return self._linkable(request, super().get_list_display(request))
+
+    def get_fields(self, request, obj=None):
+        return self._linkable(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._linkable(request, super().get_readonly_fields(request, obj))
+
+    def _linkable(self, request, fields) -> list:
+        hidden = {
+            field for field, name in self.page_links.items() if not self.may_open(request, name)
+        }
+        return [field for field in fields if field not in hidden]
 
 
 class WithoutRelatedLinks:
@@ -82,35 +115,52 @@ def masked(fields: Sequence[str]) -> list[str]:
     return ["masked_id_number" if field == "id_number" else field for field in fields]
 
 
-def unmasked(fields: Sequence[str]) -> list[str]:
-    return ["id_number" if field == "masked_id_number" else field for field in fields]
-
-
 class MaskedIdNumber:
-    """A model with `id_number` and a `masked_id_number` property, shown in full only to
-    who holds `full_id_permission` ("app_label.codename"): elsewhere the list, the form,
-    the search and the URL filters see the masked number only."""
+    """A model with `id_number` and a `masked_id_number` property. Lists show the masked
+    number to everyone; the full one shows on the record's own page only, to who holds
+    `full_id_permission` ("app_label.codename"), and each showing is recorded
+    (`full_id_shown`). For everyone else the form, the search and the URL filters see the
+    masked number only, and the fields that can be read off the number
+    (`derived_from_id`: a birth date, a gender) are not shown either: with them beside the
+    masked number only a few thousand numbers remain possible, few enough to try."""
 
     full_id_permission: str = ""
+    derived_from_id: Sequence[str] = ()
 
     def sees_full_id(self, request) -> bool:
         return request.user.has_perm(self.full_id_permission)
 
+    def full_id_shown(self, request, obj) -> None:
+        """Record that `request.user` was shown `obj`'s full ID number (the app's log)."""
+        raise NotImplementedError
+
     def get_list_display(self, request):
-        fields = super().get_list_display(request)
-        return unmasked(fields) if self.sees_full_id(request) else fields
+        return masked(super().get_list_display(request))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or self.sees_full_id(request):
             return fieldsets
-        return [(name, {**opts, "fields": masked(opts["fields"])}) for name, opts in fieldsets]
+        return [
+            (name, {**opts, "fields": self._without_full_id(opts["fields"])})
+            for name, opts in fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and not self.sees_full_id(request):
             readonly.append("masked_id_number")
         return readonly
+
+    def has_add_permission(self, request):
+        # a new record is keyed by its full number, and the form would say whether that
+        # number is taken already
+        return self.sees_full_id(request) and super().has_add_permission(request)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not add and self.sees_full_id(request):
+            self.full_id_shown(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def lookup_allowed(self, lookup, value, request=None):
         # URL filters on the ID number would let anyone probe it digit by digit
@@ -124,6 +174,9 @@ class MaskedIdNumber:
         if self.sees_full_id(request):
             return fields
         return [field for field in fields if field != "=id_number"]
+
+    def _without_full_id(self, fields: Sequence[str]) -> list[str]:
+        return [field for field in masked(fields) if field not in self.derived_from_id]
 
 
 def page(request, admin_site, *, title: str, opts, intro: str = "", form=None, **context):

@@ -4,6 +4,7 @@ column) without writing anything; the staff confirm; the apply step reads the sa
 file again and does it, once. The roster import runs the same check as a job and shares
 the reading, the header finder, the cell cleaner and the `Problem` shape."""
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -17,25 +18,47 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .errors import Refused
-from .headers import Header, Labels, Need, find_header
+from .headers import Header, Labels, Need, find_header, find_table
 from .models import IncomingFile
-from .spreadsheets import iter_data_rows, read_sheet
+from .rows import DataRows
+from .spreadsheets import read_sheets
+from .writes import refused_writes
 
 # Uploads hold full ID numbers: none is kept longer, confirmed or not (swept hourly by
-# the `enrollment.remove_stale_uploads` beat task, and on every upload).
+# the `office.remove_stale_uploads` beat task, and on every upload).
 RETENTION = timedelta(days=1)
 FOLDER = "incoming"
+
+
+# A message quotes a cell's first characters, never the cell: a file may hold a megabyte
+# in one cell, and every message is stored, shown and sent to scripts.
+QUOTED_CHARS = 20
+MAX_MESSAGE_CHARS = 300
+
+
+def excerpt(value, limit: int = QUOTED_CHARS) -> str:
+    """A cell as a message quotes it: whole when short, else its first `limit`
+    characters and how long it was."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（共 {len(text)} 个字符）"
 
 
 @dataclass(frozen=True)
 class Problem:
     """Why one row (or one cell) of a file cannot be used, in the staff's words; `code`
-    is a stable name for scripts where an importer gives one."""
+    is a stable name for scripts where an importer gives one. Messages quote cells
+    through `excerpt`; one that is still too long is cut at MAX_MESSAGE_CHARS."""
 
     row: int
     column: str
     message: str
     code: str = ""
+
+    def __post_init__(self):
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "message", self.message[: MAX_MESSAGE_CHARS - 1] + "…")
 
     def as_json(self) -> dict:
         data = {"row": self.row, "column": self.column}
@@ -57,6 +80,7 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     flagged: list[Problem] = field(default_factory=list)
     applied: bool = False
+    skipped: int = 0  # footers and repeated page tops, not data (office.rows)
 
     # as_json() key -> the staff's word for it, in the order the summary gives them
     summary_labels: ClassVar[Mapping[str, str]] = {}
@@ -82,6 +106,8 @@ class Plan:
             else:
                 parts.append(f"{label} {value}")
         parts.append(f"有问题 {len(self.problems)} 行")
+        if self.skipped:
+            parts.append(f"跳过表尾、重复表头等非数据行 {self.skipped} 行")
         return "，".join(parts)
 
 
@@ -93,6 +119,7 @@ class Rows:
     rows: int = 0
     parsed: list = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: int = 0  # footers and repeated page tops (office.rows)
 
 
 def read_rows(
@@ -102,20 +129,28 @@ def read_rows(
     labels: Labels,
     required: tuple[Need, ...],
     parse: Callable[[Header, int, list], object],
+    max_lengths: Mapping[str, int] | None = None,
 ) -> Rows:
     """Every non-blank row after the header through `parse(header, row, cells)`, which
-    returns what the row says or a `Problem`. Raises FileRefused (HeaderError included)
-    for a file that cannot be used at all."""
-    sheet = read_sheet(path, name=name)
-    header = find_header(sheet.head, first_row=sheet.first_row, labels=labels, required=required)
+    returns what the row says or a `Problem`; `max_lengths` (field -> the longest value
+    the database keeps) is the header's, for `parse` to check. Raises FileRefused
+    (HeaderError included) for a file that cannot be used at all."""
+    sheet, header = find_table(
+        read_sheets(path, name=name),
+        find=functools.partial(
+            find_header, labels=labels, required=required, max_lengths=max_lengths
+        ),
+    )
     read = Rows(header=header)
-    for row, cells in iter_data_rows(sheet, header.index):
+    data = DataRows(sheet, header)
+    for row, cells in data:
         read.rows += 1
         parsed = parse(header, row, cells)
         if isinstance(parsed, Problem):
             read.problems.append(parsed)
         else:
             read.parsed.append(parsed)
+    read.skipped = len(data.skipped)
     return read
 
 
@@ -181,8 +216,9 @@ def incoming_file_apply(
 ) -> Plan:
     """Apply a kept file once, `apply(path=, name=)`, all or nothing; the file is removed
     when it is done. The claim is a conditional UPDATE, the transaction's first write: a
-    second confirmation waits for the first and then finds nothing to claim."""
-    with transaction.atomic():
+    second confirmation waits for the first and then finds nothing to claim. A write the
+    database refuses is a WriteRefused, and the file can be confirmed again."""
+    with refused_writes(), transaction.atomic():
         claimed = IncomingFile.objects.filter(
             pk=incoming_file.pk, applied_at__isnull=True, uploaded_at__gte=now - RETENTION
         ).update(applied_at=now, applied_by=by)

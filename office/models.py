@@ -36,14 +36,7 @@ class Job(models.Model):
     unqueued_error: ClassVar[str] = "任务队列暂时不可用，任务未开始。请稍后重新启动。"
 
     status = models.CharField(_("status"), max_length=16)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("started by"),
-    )
+    started_by = staff_member(_("started by"))
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress_done = models.PositiveIntegerField(_("done"), default=0)

@@ -3,22 +3,26 @@ safely: size, decompression and XML-entity checks happen before any parser sees 
 
 Cells come back as the parser gives them (str, float, int, date, datetime); interpreting
 them is the importer's job (office.cells, office.headers). Row numbers are the ones a
-person sees in the sheet."""
+person sees in the sheet. A workbook is read sheet by sheet: its visible worksheets, in
+order (hidden sheets hold drop-down lists and old data; chart sheets hold no cells)."""
 
 import codecs
 import csv
 import io
 import itertools
+import logging
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from office import xlsx_text
 from office.errors import Refused
 
+logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 120  # real sheets compress ~5-20:1; bombs by thousands
@@ -37,16 +41,25 @@ class FileRefused(Refused):
 class Sheet:
     """One sheet, read lazily: `head` holds the top rows (the header is among them),
     `rest` yields the others. `first_row` is the sheet row number of head[0] (1-based);
-    `height` counts every row, for progress."""
+    `height` counts every row, for progress; `name` is the sheet's ("" for csv)."""
 
     head: list[list]
     rest: Iterator[list]
     first_row: int
     height: int
+    name: str = ""
 
 
 def read_sheet(path: Path, *, name: str | None = None) -> Sheet:
-    """The first sheet of an xlsx/xls file or the rows of a csv, after the safety checks."""
+    """The first visible sheet of an xlsx/xls file or the rows of a csv."""
+    for sheet in read_sheets(path, name=name):
+        return sheet
+    raise FileRefused("no_sheet", "工作簿中没有可见的工作表。")
+
+
+def read_sheets(path: Path, *, name: str | None = None) -> Iterator[Sheet]:
+    """The visible worksheets of an xlsx/xls file one after the other, or the rows of a
+    csv as one sheet, after the safety checks (which run before the first is yielded)."""
     path = Path(path)
     name = (name or path.name).lower()
     size = path.stat().st_size
@@ -67,12 +80,13 @@ def read_sheet(path: Path, *, name: str | None = None) -> Sheet:
     if name.endswith((".xlsx", ".xlsm", ".xls")):
         raise FileRefused("bad_format", "文件扩展名是 Excel，但内容不是有效的 Excel 文件。")
     if name.endswith((".csv", ".txt")):
-        return _read_csv(path)
+        return iter([_read_csv(path)])
     raise FileRefused("bad_format", "不支持的文件格式：请上传 xlsx、xls 或 csv 文件。")
 
 
 def _check_zip(path: Path) -> None:
-    """Zip bombs and XML entity expansion are refused before the workbook is parsed."""
+    """Zip bombs, XML entity expansion and cells that would parse into more text than
+    a roster ever holds (office.xlsx_text) are refused before the workbook is parsed."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -96,37 +110,88 @@ def _check_zip(path: Path) -> None:
                     raise FileRefused(
                         "unsafe", "文件包含 XML 实体声明（可能是恶意构造的文件），已拒绝处理。"
                     )
+        try:  # the text the cells would hold once parsed (cells over Excel's limit, bombs)
+            xlsx_text.check(archive)
+        except xlsx_text.TooMuchText as exc:
+            raise FileRefused(exc.code, exc.message) from None
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError):
+            raise FileRefused("bad_format", "文件已损坏或已加密，无法读取。") from None
 
 
-def _read_workbook(path: Path) -> Sheet:
+def _read_workbook(path: Path) -> Iterator[Sheet]:
+    """Opened now, so a broken or encrypted file is refused by the call; each sheet is
+    parsed only when the caller asks for it, and let go when the caller moves on."""
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        workbook = CalamineWorkbook.from_path(str(path))
+        visible = [
+            index
+            for index, sheet in enumerate(workbook.sheets_metadata)
+            if sheet.visible == SheetVisibleEnum.Visible and sheet.typ == SheetTypeEnum.WorkSheet
+        ]
     except (CalamineError, ValueError, OSError) as exc:  # calamine's ways of saying "broken"
-        raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
-    if sheet.height > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise _too_many_rows()
-    # iter_rows() starts at the sheet's first row even when the used range starts lower
-    rows = sheet.iter_rows()
-    head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    return Sheet(head=head, rest=_guarded(rows), first_row=1, height=sheet.height)
+        raise _unreadable(exc) from None
+    return (_read_worksheet(workbook, index) for index in visible)
+
+
+def _read_worksheet(workbook: CalamineWorkbook, index: int) -> Sheet:
+    try:
+        sheet = workbook.get_sheet_by_index(index)
+        if sheet.height > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise _too_many_rows()
+        # iter_rows() starts at the sheet's first row even when the used range starts lower
+        rows = sheet.iter_rows()
+        head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    except (CalamineError, ValueError, OSError) as exc:
+        raise _unreadable(exc) from None
+    return Sheet(head=head, rest=_guarded(rows), first_row=1, height=sheet.height, name=sheet.name)
 
 
 def _guarded(rows: Iterator[list]) -> Iterator[list]:
     try:
         yield from rows
     except (CalamineError, ValueError, OSError) as exc:
-        raise FileRefused("bad_format", f"无法读取 Excel 文件：{exc}") from None
+        raise _unreadable(exc) from None
 
 
 def _read_csv(path: Path) -> Sheet:
+    reader = csv.reader(io.StringIO(decode_csv(path.read_bytes()), newline=""))
     try:
-        rows = list(csv.reader(io.StringIO(decode_csv(path.read_bytes()), newline="")))
+        rows = list(reader)
     except csv.Error as exc:
-        raise FileRefused("bad_format", f"csv 文件格式有误：{exc}") from None
+        raise _csv_unreadable(exc, line=reader.line_num) from None
     if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
         raise _too_many_rows()
     head = rows[:HEADER_SEARCH_ROWS]
     return Sheet(head=head, rest=iter(rows[HEADER_SEARCH_ROWS:]), first_row=1, height=len(rows))
+
+
+def _unreadable(exc: Exception) -> FileRefused:
+    """The reader's own words are English and technical: staff are told what to do, the
+    log keeps the words."""
+    logger.info("workbook not readable: %s", exc)
+    if any(word in str(exc).lower() for word in ("password", "encrypt")):
+        return FileRefused(
+            "bad_format", "文件设有打开密码，无法读取：请取消密码后另存为 xlsx 再上传。"
+        )
+    return FileRefused(
+        "bad_format",
+        "无法读取 Excel 文件：文件已损坏，或不是 Excel 能打开的格式。"
+        "请用 Excel 或 WPS 打开后另存为 xlsx 再上传。",
+    )
+
+
+def _csv_unreadable(exc: csv.Error, *, line: int) -> FileRefused:
+    logger.info("csv not readable at line %s: %s", line, exc)
+    text = str(exc)
+    if "field larger than field limit" in text:
+        reason = f"有单元格超过 {csv.field_size_limit()} 个字符"
+    elif "NUL" in text:
+        reason = "含有空字符（NUL），不是文本文件"
+    elif "unexpected end of data" in text:
+        reason = "引号不成对，文件在引号内结束"
+    else:
+        reason = "格式有误"
+    return FileRefused("bad_format", f"csv 文件第 {line} 行{reason}，无法读取。")
 
 
 def decode_csv(data: bytes) -> str:
@@ -147,11 +212,3 @@ def _too_many_rows() -> FileRefused:
     return FileRefused(
         "too_many_rows", f"文件超过 {MAX_ROWS} 行上限：请按学院或日期拆分后分别导入。"
     )
-
-
-def iter_data_rows(sheet: Sheet, header_index: int) -> Iterator[tuple[int, list]]:
-    """(sheet row number, cells) for every non-blank row after the header."""
-    rows = itertools.chain(sheet.head[header_index + 1 :], sheet.rest)
-    for offset, row in enumerate(rows, start=header_index + 1):
-        if any(cell != "" and cell is not None for cell in row):
-            yield sheet.first_row + offset, row

@@ -1,14 +1,19 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field, flatten_fieldsets
 from django.contrib.auth.decorators import permission_required
 from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from office.errors import Refused
 
 from . import services, views
+from .catalog import CALENDAR_FIELDS
 from .models import (
     BenefitRule,
+    CalendarCorrection,
     CatastrophicDisease,
     CatastrophicTier,
     ExclusionCategory,
@@ -30,6 +35,24 @@ class FrozenWhenPublishedInline(admin.TabularInline):
         return _editable(obj) and super().has_delete_permission(request, obj)
 
 
+class CalendarCorrectionInline(admin.TabularInline):
+    model = CalendarCorrection
+    extra = 0
+    fields = ["field_label", "old_value", "new_value", "corrected_by", "corrected_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("field"))
+    def field_label(self, correction):
+        return PolicyYear._meta.get_field(correction.field).verbose_name
+
+
 class BenefitRuleInline(FrozenWhenPublishedInline):
     model = BenefitRule
 
@@ -44,7 +67,7 @@ class PolicyYearAdmin(admin.ModelAdmin):
     list_filter = ["region", "status"]
     list_select_related = ["region"]
     readonly_fields = ["code", "status"]
-    inlines = [BenefitRuleInline, CatastrophicTierInline]
+    inlines = [BenefitRuleInline, CatastrophicTierInline, CalendarCorrectionInline]
     actions = ["copy_to_next_year", "publish"]
     fieldsets = [
         (None, {"fields": ["region", "year", "code", "status", "premium", "source"]}),
@@ -98,15 +121,57 @@ class PolicyYearAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def has_change_permission(self, request, obj=None):
-        return _editable(obj) and super().has_change_permission(request, obj)
-
     def has_delete_permission(self, request, obj=None):
         return _editable(obj) and super().has_delete_permission(request, obj)
 
+    def get_readonly_fields(self, request, obj=None):
+        if _editable(obj):
+            return self.readonly_fields
+        # Published: frozen but for the dates, which the office may correct.
+        frozen = [
+            name
+            for name in flatten_fieldsets(self.fieldsets)
+            if name not in CALENDAR_FIELDS and name not in self.readonly_fields
+        ]
+        return [*self.readonly_fields, *frozen, *self._assumed_displays(obj, frozen).values()]
+
+    def get_fieldsets(self, request, obj=None):
+        """An assumed value that is shown, not edited, is shown with its mark."""
+        displays = self._assumed_displays(obj, self.get_readonly_fields(request, obj))
+        return [
+            (title, {**options, "fields": [_field_or(displays, f) for f in options["fields"]]})
+            for title, options in self.fieldsets
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        for name, reason in (obj.assumed if obj else {}).items():
+            if name in form.base_fields:
+                form.base_fields[name].help_text = _assumed_mark(reason)
+        return form
+
     def save_model(self, request, obj, form, change):
+        if change and not _editable(PolicyYear.objects.get(pk=obj.pk)):
+            services.policy_year_calendar_correct(
+                policy_year=obj,
+                values={name: form.cleaned_data[name] for name in form.changed_data},
+                user=request.user,
+                now=timezone.now(),
+            )
+            return
         obj.code = services.policy_year_code(region_code=obj.region.code, year=obj.year)
+        obj.assumed = {k: v for k, v in obj.assumed.items() if k not in form.changed_data}
         super().save_model(request, obj, form, change)
+
+    @staticmethod
+    def _assumed_displays(obj, readonly) -> dict:
+        if obj is None:
+            return {}
+        return {
+            name: _AssumedDisplay(name, reason)
+            for name, reason in obj.assumed.items()
+            if name in readonly
+        }
 
     def get_urls(self):
         estimate = self.admin_site.admin_view(
@@ -161,9 +226,40 @@ def _editable(policy_year: PolicyYear | None) -> bool:
     return policy_year is None or not policy_year.is_published
 
 
+def _assumed_mark(reason: str) -> str:
+    return f"（{reason}）"
+
+
+class _AssumedDisplay:
+    """A frozen value shown with its assumed mark. The admin asks for the read-only fields
+    several times per page and matches them by equality, hence __eq__ on what it shows."""
+
+    def __init__(self, name: str, reason: str):
+        self.name, self.reason = name, reason
+        self.model_field = PolicyYear._meta.get_field(name)
+        self.__name__ = f"{name}_assumed"
+        self.short_description = self.model_field.verbose_name
+
+    def __call__(self, obj):
+        value = display_for_field(getattr(obj, self.name), self.model_field, "-")
+        return format_html("{}{}", value, _assumed_mark(self.reason))
+
+    def __eq__(self, other):
+        if not isinstance(other, _AssumedDisplay):
+            return NotImplemented
+        return (self.name, self.reason) == (other.name, other.reason)
+
+    def __hash__(self):
+        return hash((self.name, self.reason))
+
+
+def _field_or(displays: dict, name):
+    return (displays[name],) if name in displays else name
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "records_complete_from_year"]
 
 
 @admin.register(ExclusionCategory)

@@ -8,10 +8,12 @@ Every number names the seed file in ``shared/seeds/`` it comes from:
 * WUHAN    = wuhan-2025-student-insurance-notice.txt
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from policies.engine import BenefitRule, CatastrophicTier, PolicyYearRules
+from policies.engine import SCHOOL_OUTPATIENT_FUND, BenefitRule, CatastrophicTier, PolicyYearRules
 
 
 def _shanghai_stay(care: str) -> tuple[BenefitRule, ...]:
@@ -93,13 +95,15 @@ def _wuhan_stay(level: str, ratio: str, deductible: str) -> BenefitRule:
 def _wuhan_school_outpatient(level: str) -> BenefitRule:
     # WUHAN 五.1: the school pays ordinary outpatient care at >= 70% up to >= 400 a year; we
     # take the minimums. No deductible is mentioned. 五.2-3: off campus only with the campus
-    # clinic's referral (转诊单).
+    # clinic's referral (转诊单). The school pays it from its own outpatient fund, not the
+    # basic fund: it does not use up the basic annual cap, which 六.8 gives for inpatient care.
     return BenefitRule(
         "outpatient",
         level,
         Decimal("0.70"),
         annual_limit=Decimal("400.00"),
         referral_required=level != "campus",
+        payer=SCHOOL_OUTPATIENT_FUND,
     )
 
 
@@ -130,8 +134,9 @@ WUHAN_2025 = PolicyYearRules(
         CatastrophicTier(Decimal("100000.00"), Decimal("0.75"), Decimal("0.75")),
     ),
     catastrophic_cap=Decimal("300000.00"),  # WUHAN 六.9: 年度支付限额为 30 万元
-    # WUHAN cites 国办发〔2024〕38号, whose waiting-period rules are the ones SH-GUIDE Q5
-    # spells out; the Wuhan notice gives no numbers of its own, so the defaults apply.
+    # WUHAN cites 国办发〔2024〕38号 but gives no waiting-period numbers of its own (only
+    # Q&A 三(三): none for a paying freshman): these are the ones SH-GUIDE Q5 spells out for
+    # the same national rule, marked assumed in ASSUMED below.
     waiting_fixed_months=3,
     waiting_months_per_gap_year=1,
     waiting_months_removed_per_back_paid_year=1,
@@ -143,4 +148,90 @@ WUHAN_2025 = PolicyYearRules(
     freshman_always_starts_on_september=True,
 )
 
-CATALOG = {rules.code: rules for rules in (SHANGHAI_2025, SHANGHAI_2026, WUHAN_2025)}
+# Until Wuhan publishes its 2026 standard: the 2025 numbers, a draft the office completes.
+WUHAN_2026 = replace(WUHAN_2025, code="wuhan-2026", year=2026)
+
+CATALOG = {rules.code: rules for rules in (SHANGHAI_2025, SHANGHAI_2026, WUHAN_2025, WUHAN_2026)}
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A policy year's dates (the rule engine does not use them) and where its values come
+    from. ``assumed`` maps a PolicyYear field to why its value is assumed, in the words staff
+    see beside it; ``source`` is the 政策依据 shown to staff."""
+
+    collective_window: tuple[date, date]
+    family_aid_deadline_at: datetime
+    freshman_window: tuple[date, date]
+    freshman_premium_waived: bool
+    source: str
+    status: str = "published"
+    assumed: dict[str, str] = field(default_factory=dict)
+
+
+SHANGHAI_TIME = ZoneInfo("Asia/Shanghai")
+
+CALENDAR_FIELDS = (
+    "collective_window_opens_on",
+    "collective_window_closes_on",
+    "family_aid_deadline_at",
+    "freshman_window_opens_on",
+    "freshman_window_closes_on",
+)
+WAITING_FIELDS = (
+    "waiting_fixed_months",
+    "waiting_months_per_gap_year",
+    "waiting_months_removed_per_back_paid_year",
+    "waiting_floor_months",
+    "waiting_floor_from_gap_years",
+    "gaps_counted_from_year",
+)
+NOT_IN_WUHAN_NOTICE = "沿用上海，武汉文件未规定"
+WUHAN_ASSUMED = {name: NOT_IN_WUHAN_NOTICE for name in (*CALENDAR_FIELDS, *WAITING_FIELDS)}
+NOT_YET_PUBLISHED = "沿用2025年度，2026年度标准尚未公布"
+
+CALENDARS = {
+    # SH-GUIDE Q3 (window 2024-11-11 to 2024-12-20), Q18 (共济缴费 by 20 Dec 17:00), Q4
+    # (freshman premium waived); SJTU art. 19 (freshman lists "一般为 8-10 月"), closing the
+    # day before the next window.
+    "shanghai-2025": Calendar(
+        (date(2024, 11, 11), date(2024, 12, 20)),
+        datetime(2024, 12, 20, 17, 0, tzinfo=SHANGHAI_TIME),
+        (date(2025, 8, 1), date(2025, 11, 10)),
+        freshman_premium_waived=True,
+        source=(
+            "shanghai-student-insurance-guide-2024-11.txt; "
+            "shanghai-2025-student-insurance-faq.txt; "
+            "sjtu-student-health-and-insurance-rules-2025.txt"
+        ),
+    ),
+    "shanghai-2026": Calendar(
+        (date(2025, 11, 11), date(2025, 12, 20)),
+        datetime(2025, 12, 20, 17, 0, tzinfo=SHANGHAI_TIME),
+        (date(2026, 8, 1), date(2026, 11, 10)),
+        freshman_premium_waived=True,
+        source="沿用上海 2025 年度的标准与日程，待上海市公布 2026 年度通知后更正"
+        "（shanghai-2025-student-insurance-faq.txt 第五部分）。",
+    ),
+    # WUHAN gives no window, deadline or freshman declaration dates: Shanghai's, marked
+    # assumed. The freshman pays the entry-year premium (Q&A 三(三)).
+    "wuhan-2025": Calendar(
+        (date(2024, 11, 11), date(2024, 12, 20)),
+        datetime(2024, 12, 20, 17, 0, tzinfo=SHANGHAI_TIME),
+        (date(2025, 8, 1), date(2025, 11, 10)),
+        freshman_premium_waived=False,
+        source="武汉市医疗保障局《关于切实做好2025年度大学生参保工作的通知》"
+        "（wuhan-2025-student-insurance-notice.txt）。集中参保期、家庭共济缴费截止时间、"
+        "新生申报期和待遇等待期该通知未规定，沿用上海，待所在区医保经办部门公布后更正。",
+        assumed=WUHAN_ASSUMED,
+    ),
+    "wuhan-2026": Calendar(
+        (date(2025, 11, 11), date(2025, 12, 20)),
+        datetime(2025, 12, 20, 17, 0, tzinfo=SHANGHAI_TIME),
+        (date(2026, 8, 1), date(2026, 11, 10)),
+        freshman_premium_waived=False,
+        source="草稿：沿用武汉 2025 年度的标准与日程，待武汉市公布 2026 年度通知后更正、发布。",
+        status="draft",
+        assumed={"premium": NOT_YET_PUBLISHED, **WUHAN_ASSUMED},
+    ),
+}

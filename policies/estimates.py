@@ -1,12 +1,22 @@
 """The estimate request as plain JSON data (the `estimate_reimbursement` command's file and
 the admin's estimate page both build one): parsed into the rule engine's dataclasses, with
-every error naming the field it is about, and the result turned back into JSON."""
+every error naming the field it is about, and the result turned back into JSON.
+
+Everything the engine would refuse is refused here first, in Chinese and with the field
+named, so that staff never see the engine's own checks (which guard programming errors)."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import engine
+
+# The largest amount a money column holds (models.money_field: 12 digits, 2 places).
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_STAY_KEY = 32
+# Values quoted back in a message are cut to this many characters.
+QUOTE_LENGTH = 40
+KIND_LABELS = {"collective": "集中参保", "freshman": "新生参保", "late": "中途参保"}
 
 
 class EstimateInputError(ValueError):
@@ -16,38 +26,68 @@ class EstimateInputError(ValueError):
         self.message = message
 
 
-def parse_member(data: Any) -> engine.Member | engine.EnrollmentFacts:
+def parse_member(
+    data: Any, policy: engine.PolicyYearRules
+) -> engine.Member | engine.EnrollmentFacts:
     _require_object(data, "member")
     category = data.get("category", "standard")
     _require_choice(category, engine.CATEGORIES, "member.category")
     if "enrollment" in data:
-        enrollment = data["enrollment"]
-        _require_object(enrollment, "member.enrollment")
-        kind = enrollment.get("kind")
-        _require_choice(kind, engine.ENROLLMENT_KINDS, "member.enrollment.kind")
-        facts = {
-            name: _date(enrollment.get(name), f"member.enrollment.{name}", required=False)
-            for name in ("declared_on", "paid_on", "registered_on")
-        }
-        needed = {"freshman": ["registered_on"], "late": ["declared_on", "paid_on"]}
-        for name in needed.get(kind, []):
-            if facts[name] is None:
-                raise EstimateInputError(
-                    f"member.enrollment.{name}", f"{kind} 参保必须填写此日期（YYYY-MM-DD）"
-                )
-        return engine.EnrollmentFacts(
-            kind=kind,
-            gap_years=_count(enrollment.get("gap_years", 0), "member.enrollment.gap_years"),
-            back_paid_years=_count(
-                enrollment.get("back_paid_years", 0), "member.enrollment.back_paid_years"
-            ),
-            category=category,
-            **facts,
+        return _enrollment_facts(data["enrollment"], category, policy)
+    start = _date(data.get("cover_start"), "member.cover_start", required=False)
+    end = _date(data.get("cover_end"), "member.cover_end", required=False)
+    _within_year(start, "member.cover_start", "待遇开始日期", policy)
+    _within_year(end, "member.cover_end", "待遇截止日期", policy)
+    if start is not None and end is not None and end < start:
+        raise EstimateInputError("member.cover_end", f"待遇截止日期 {end} 早于开始日期 {start}")
+    return engine.Member(category=category, cover_start=start, cover_end=end)
+
+
+def _enrollment_facts(
+    enrollment: Any, category: str, policy: engine.PolicyYearRules
+) -> engine.EnrollmentFacts:
+    where = "member.enrollment"
+    _require_object(enrollment, where)
+    kind = enrollment.get("kind")
+    _require_choice(kind, engine.ENROLLMENT_KINDS, f"{where}.kind")
+    facts = {
+        name: _date(enrollment.get(name), f"{where}.{name}", required=False)
+        for name in ("declared_on", "paid_on", "registered_on")
+    }
+    needed = {"freshman": ["registered_on"], "late": ["declared_on", "paid_on"]}
+    for name in needed.get(kind, []):
+        if facts[name] is None:
+            raise EstimateInputError(
+                f"{where}.{name}", f"{KIND_LABELS[kind]}必须填写此日期（YYYY-MM-DD）"
+            )
+    if kind == "freshman":
+        _within_year(facts["registered_on"], f"{where}.registered_on", "报到注册日期", policy)
+    if kind == "late":
+        _within_year(facts["declared_on"], f"{where}.declared_on", "中途参保申报日期", policy)
+    if facts["paid_on"] is not None and facts["paid_on"].year > policy.year:
+        raise EstimateInputError(
+            f"{where}.paid_on", f"缴费日期 {facts['paid_on']} 晚于 {policy.year} 医保年度"
         )
-    return engine.Member(
+    gap_years = _count(enrollment.get("gap_years", 0), f"{where}.gap_years")
+    most = engine.max_gap_years(policy)
+    if gap_years > most:
+        raise EstimateInputError(
+            f"{where}.gap_years",
+            f"{policy.year} 医保年度最多有 {most} 个断保年度：连续参保和断保年限从 "
+            f"{policy.gaps_counted_from_year} 年度起计算，此前年度不计入，填写的是 {gap_years}",
+        )
+    back_paid_years = _count(enrollment.get("back_paid_years", 0), f"{where}.back_paid_years")
+    if back_paid_years > gap_years:
+        raise EstimateInputError(
+            f"{where}.back_paid_years",
+            f"补缴年数（{back_paid_years}）不能多于断保年数（{gap_years}）",
+        )
+    return engine.EnrollmentFacts(
+        kind=kind,
+        gap_years=gap_years,
+        back_paid_years=back_paid_years,
         category=category,
-        cover_start=_date(data.get("cover_start"), "member.cover_start", required=False),
-        cover_end=_date(data.get("cover_end"), "member.cover_end", required=False),
+        **facts,
     )
 
 
@@ -63,15 +103,20 @@ def parse_expenses(data: Any, policy: engine.PolicyYearRules) -> list[engine.Exp
         _require_choice(level, engine.LEVELS, f"{where}.level")
         try:
             engine.rule_for(policy, care, level)
-        except ValueError as exc:
-            raise EstimateInputError(f"{where}.care", str(exc)) from exc
+        except ValueError:
+            raise EstimateInputError(
+                f"{where}.care",
+                f"医保年度 {policy.code} 没有{engine.CARE_LABELS[care]}·"
+                f"{engine.LEVEL_LABELS[level]}的待遇规则",
+            ) from None
         excluded = item.get("excluded")
         if excluded is not None:
             _require_choice(excluded, engine.EXCLUSIONS, f"{where}.excluded")
-        stay = item.get("stay")
+        day = _date(item.get("date"), f"{where}.date", required=True)
+        _within_year(day, f"{where}.date", "费用日期", policy)
         expenses.append(
             engine.Expense(
-                date=_date(item.get("date"), f"{where}.date", required=True),
+                date=day,
                 care=care,
                 level=level,
                 in_scope=_money(item.get("in_scope"), f"{where}.in_scope", required=True),
@@ -81,9 +126,13 @@ def parse_expenses(data: Any, policy: engine.PolicyYearRules) -> list[engine.Exp
                 ),
                 excluded=excluded,
                 referral=_flag(item.get("referral"), f"{where}.referral"),
-                stay=None if stay in (None, "") else str(stay),
+                stay=_stay(item.get("stay"), f"{where}.stay"),
             )
         )
+    try:
+        engine.stay_cares(policy, expenses)
+    except engine.StayKeyError as exc:
+        raise EstimateInputError(f"expenses[{exc.index}].stay", exc.message) from None
     return expenses
 
 
@@ -103,6 +152,8 @@ def estimate_as_json(policy: engine.PolicyYearRules, estimate: engine.Estimate) 
                 "student": str(result.student),
                 "status": result.status,
                 "reasons": list(result.reasons),
+                "payer": result.payer,
+                "payer_label": engine.PAYER_LABELS.get(result.payer, ""),
             }
             for result in estimate.expenses
         ],
@@ -111,7 +162,16 @@ def estimate_as_json(policy: engine.PolicyYearRules, estimate: engine.Estimate) 
             "catastrophic": str(estimate.totals.catastrophic),
             "student": str(estimate.totals.student),
         },
+        "fund_by_payer": {
+            payer: str(amount) for payer, amount in estimate.totals.fund_by_payer.items()
+        },
     }
+
+
+def quote(value: Any) -> str:
+    """A value as a message repeats it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_LENGTH else f"{text[:QUOTE_LENGTH]}…"
 
 
 def _require_object(value: Any, field: str) -> None:
@@ -120,8 +180,10 @@ def _require_object(value: Any, field: str) -> None:
 
 
 def _require_choice(value: Any, allowed: tuple[str, ...], field: str) -> None:
-    if value not in allowed:
-        raise EstimateInputError(field, f"取值 {value!r} 无效，应为 {' / '.join(allowed)} 之一")
+    if not isinstance(value, str) or value not in allowed:
+        raise EstimateInputError(
+            field, f"取值 {quote(value)} 无效，应为 {' / '.join(allowed)} 之一"
+        )
 
 
 def _date(value: Any, field: str, *, required: bool) -> date | None:
@@ -132,7 +194,16 @@ def _date(value: Any, field: str, *, required: bool) -> date | None:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise EstimateInputError(field, f"日期 {value!r} 格式错误，应为 YYYY-MM-DD") from None
+        raise EstimateInputError(field, f"日期 {quote(value)} 格式错误，应为 YYYY-MM-DD") from None
+
+
+def _within_year(day: date | None, field: str, what: str, policy: engine.PolicyYearRules) -> None:
+    if day is not None and day.year != policy.year:
+        raise EstimateInputError(
+            field,
+            f"{what} {day} 不在 {policy.year} 医保年度内（{policy.year}-01-01 至 "
+            f"{policy.year}-12-31）",
+        )
 
 
 def _money(value: Any, field: str, *, required: bool = False) -> Decimal:
@@ -140,22 +211,26 @@ def _money(value: Any, field: str, *, required: bool = False) -> Decimal:
         if required:
             raise EstimateInputError(field, "必须填写金额")
         return Decimal("0")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise EstimateInputError(field, f"金额 {quote(value)} 不是数字")
     if isinstance(value, float):
         value = str(value)
     try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise EstimateInputError(field, f"金额 {value!r} 不是数字") from None
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, ValueError):
+        raise EstimateInputError(field, f"金额 {quote(value)} 不是数字") from None
     if not amount.is_finite() or amount < 0:
-        raise EstimateInputError(field, f"金额 {value!r} 应为非负数")
+        raise EstimateInputError(field, f"金额 {quote(value)} 应为非负数")
+    if amount > MAX_AMOUNT:
+        raise EstimateInputError(field, f"金额 {quote(value)} 过大，最多 {MAX_AMOUNT} 元")
     if amount != engine.fen(amount):
-        raise EstimateInputError(field, f"金额 {value!r} 最多保留两位小数（精确到分）")
+        raise EstimateInputError(field, f"金额 {quote(value)} 最多保留两位小数（精确到分）")
     return amount
 
 
 def _count(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise EstimateInputError(field, f"{value!r} 应为非负整数")
+        raise EstimateInputError(field, f"{quote(value)} 应为非负整数")
     return value
 
 
@@ -163,5 +238,16 @@ def _flag(value: Any, field: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise EstimateInputError(field, f"{value!r} 应为 true 或 false")
+        raise EstimateInputError(field, f"{quote(value)} 应为 true 或 false")
     return value
+
+
+def _stay(value: Any, field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise EstimateInputError(field, f"同一住院标识 {quote(value)} 应为文字或数字")
+    key = str(value)
+    if len(key) > MAX_STAY_KEY:
+        raise EstimateInputError(field, f"同一住院标识最长 {MAX_STAY_KEY} 个字符")
+    return key

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import engine
 from .models import CareType, FacilityLevel, PolicyYear
+from .selectors import policy_years_school_first
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY = forms.NumberInput(attrs={"step": "0.01", "style": "width: 7em"})
@@ -17,9 +18,7 @@ EXCLUSION_CHOICES = [("", "—"), *engine.EXCLUSION_LABELS.items()]
 
 
 class EstimateForm(forms.Form):
-    policy_year = forms.ModelChoiceField(
-        label=_("policy year"), queryset=PolicyYear.objects.select_related("region")
-    )
+    policy_year = forms.ModelChoiceField(label=_("policy year"), queryset=PolicyYear.objects.none())
     category = forms.ChoiceField(label=_("special category"), choices=CATEGORY_CHOICES)
     cover_start = forms.DateField(label=_("cover start"), required=False, widget=DATE)
     kind = forms.ChoiceField(label=_("enrollment kind"), choices=KIND_CHOICES, required=False)
@@ -28,6 +27,10 @@ class EstimateForm(forms.Form):
     paid_on = forms.DateField(label=_("paid on"), required=False, widget=DATE)
     gap_years = forms.IntegerField(label=_("gap years"), min_value=0, initial=0)
     back_paid_years = forms.IntegerField(label=_("back-paid years"), min_value=0, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy_year"].queryset = policy_years_school_first()
 
     def member_data(self) -> dict:
         data = self.cleaned_data

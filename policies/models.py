@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from office.models import staff_member
+
 RATIO_VALIDATORS = [MinValueValidator(0), MaxValueValidator(1)]
 
 
@@ -45,9 +47,29 @@ class DeductibleBasis(models.TextChoices):
     NONE = "none", _("None")
 
 
+class Payer(models.TextChoices):
+    """Who pays the fund's share of an expense (codes match engine.PAYERS)."""
+
+    BASIC_FUND = "basic_fund", _("Basic medical insurance fund")
+    SCHOOL_OUTPATIENT_FUND = "school_outpatient_fund", _("School outpatient fund")
+
+
 class Region(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=64)
+    # The office's own fact, not the city's scheme: kept here, where a published (frozen)
+    # policy year does not stop the office from setting it when it starts using the portal.
+    records_complete_from_year = models.PositiveSmallIntegerField(
+        _("portal records complete from year"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The first year whose enrollments of this region the portal holds for every "
+            "student. From that year on, a year without cover in the portal is a gap year; "
+            "before it only imported prior coverage counts. Empty: the years whose "
+            "collective enrollment the portal ran."
+        ),
+    )
 
     class Meta:
         verbose_name = _("region")
@@ -94,23 +116,33 @@ class PolicyYear(models.Model):
         _("catastrophic cover only for listed diseases"), default=True
     )
     catastrophic_cap = money_field(_("catastrophic annual cap"), null=True, blank=True)
-    waiting_fixed_months = models.PositiveSmallIntegerField(_("fixed waiting months"), default=3)
+    # No defaults: each region states its own waiting period (policies/catalog.py).
+    waiting_fixed_months = models.PositiveSmallIntegerField(_("fixed waiting months"))
     waiting_months_per_gap_year = models.PositiveSmallIntegerField(
-        _("variable waiting months per gap year"), default=1
+        _("variable waiting months per gap year")
     )
     waiting_months_removed_per_back_paid_year = models.PositiveSmallIntegerField(
-        _("waiting months removed per back-paid year"), default=1
+        _("waiting months removed per back-paid year")
     )
     waiting_floor_months = models.PositiveSmallIntegerField(
-        _("minimum waiting months after repair"), default=6
+        _("minimum waiting months after repair")
     )
     waiting_floor_from_gap_years = models.PositiveSmallIntegerField(
-        _("minimum applies from gap years"), default=4
+        _("minimum applies from gap years")
     )
     gaps_counted_from_year = models.PositiveSmallIntegerField(
-        _("gap years counted from scheme year"), default=2025
+        _("gap years counted from scheme year")
     )
     source = models.TextField(_("source documents"), blank=True)
+    assumed = models.JSONField(
+        _("assumed values"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Field name → why its value is assumed (the region's documents do not give it). "
+            "Correcting the value removes its mark."
+        ),
+    )
 
     class Meta:
         verbose_name = _("policy year")
@@ -140,6 +172,31 @@ class PolicyYear(models.Model):
         return self.status == self.Status.PUBLISHED
 
 
+class CalendarCorrection(models.Model):
+    """One date of a published policy year corrected by the office (its history): the
+    numbers that price or pay stay frozen, the dates the bureau announces late do not."""
+
+    policy_year = models.ForeignKey(
+        PolicyYear,
+        on_delete=models.CASCADE,
+        related_name="calendar_corrections",
+        verbose_name=_("policy year"),
+    )
+    field = models.CharField(_("field"), max_length=48)
+    old_value = models.CharField(_("old value"), max_length=64)
+    new_value = models.CharField(_("new value"), max_length=64)
+    corrected_by = staff_member(_("corrected by"))
+    corrected_at = models.DateTimeField(_("corrected at"))
+
+    class Meta:
+        verbose_name = _("calendar correction")
+        verbose_name_plural = _("calendar corrections")
+        ordering = ["policy_year", "corrected_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
 class BenefitRule(models.Model):
     policy_year = models.ForeignKey(
         PolicyYear, on_delete=models.CASCADE, related_name="benefit_rules"
@@ -165,6 +222,16 @@ class BenefitRule(models.Model):
         max_length=32,
         blank=True,
         help_text=_("Comma-separated facility levels whose stays count, e.g. 2,3"),
+    )
+    payer = models.CharField(
+        _("fund payer"),
+        max_length=32,
+        choices=Payer.choices,
+        default=Payer.BASIC_FUND,
+        help_text=_(
+            "Who pays the fund's share. Only the basic fund's payments count toward the basic "
+            "annual cap and catastrophic cover."
+        ),
     )
 
     class Meta:

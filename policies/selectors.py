@@ -1,4 +1,5 @@
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from office.errors import Refused
 
@@ -48,6 +49,7 @@ def policy_year_rules(policy_year: PolicyYear) -> engine.PolicyYearRules:
                 referral_required=rule.referral_required,
                 repeat_stay_factor=rule.repeat_stay_factor,
                 repeat_stay_levels=split_levels(rule.repeat_stay_levels),
+                payer=rule.payer,
             )
             for rule in policy_year.benefit_rules.all()
         ),
@@ -66,20 +68,38 @@ def split_levels(value: str) -> tuple[str, ...]:
 
 
 class PolicyYearAmbiguous(Refused):
-    """No policy year, or more than one region, for the year asked; the message says which."""
+    """No policy year of the region for the year asked; the message says which."""
+
+
+def school_region() -> str:
+    """The region code of the school's city (settings.SCHOOL_REGION): the region of every
+    bare year a command or page is given."""
+    return settings.SCHOOL_REGION
 
 
 def policy_year_for(*, year: int, region: str | None = None) -> PolicyYear:
-    """The policy year of `year`; `region` (a region code) is needed only when several
-    regions have one."""
-    found = list(PolicyYear.objects.filter(year=year).select_related("region"))
-    if region:
-        found = [policy_year for policy_year in found if policy_year.region.code == region]
-    if not found:
+    """The policy year of `year` in `region` (a region code), the school's region unless
+    another is named (a school that spans two)."""
+    region = region or school_region()
+    try:
+        return PolicyYear.objects.select_related("region").get(year=year, region__code=region)
+    except PolicyYear.DoesNotExist:
         raise PolicyYearAmbiguous(
-            f"没有 {year} 年度{f'（{region}）' if region else ''}的医保年度数据。"
+            f"没有 {year} 年度（{region}）的医保年度数据。", code="no_policy_year"
+        ) from None
+
+
+def policy_years_school_first() -> QuerySet[PolicyYear]:
+    """Every policy year for a drop-down: the school's region's first, latest year first;
+    the other regions' years follow, for a school that spans two."""
+    return (
+        PolicyYear.objects.select_related("region")
+        .annotate(
+            other_region=Case(
+                When(region__code=school_region(), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
         )
-    if len(found) > 1:
-        codes = "、".join(policy_year.region.code for policy_year in found)
-        raise PolicyYearAmbiguous(f"{year} 年度有多个统筹地区（{codes}），请指定地区。")
-    return found[0]
+        .order_by("other_region", "-year", "region__code")
+    )

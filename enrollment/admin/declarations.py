@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -10,7 +11,6 @@ from office.errors import Refused
 from .. import services
 from ..models import DeclarationBatch
 from ..views import declarations, incoming
-from .students import FULL_ID_PERMISSION
 
 
 @admin.register(DeclarationBatch)
@@ -42,12 +42,13 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
             button=_("New declaration batch"),
             with_site=True,
         ),
-        # the upload file carries full ID numbers
+        # the upload file carries full ID numbers: for who declares to the bureau
         Page(
             "<int:pk>/download/",
             declarations.declaration_batch_download,
-            "view_full_id",
+            "add_declarationbatch",
             "declarationbatch_download",
+            also=("view_full_id",),
         ),
         Page(
             "results/",
@@ -56,6 +57,7 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
             "bureau_results",
             button=_("Import the bureau's account results"),
             with_site=True,
+            also=("view_full_id",),  # keyed by ID number: the dry run tells which are known
         ),
         Page(
             "pending/",
@@ -67,6 +69,7 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
         ),
     )
 
+    page_links = {"download": "declarationbatch_download"}
     actions = ["export_and_freeze"]
 
     @admin.display(description=_("registered"), ordering="registered_from")
@@ -103,26 +106,9 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
             _("Enrollments in this batch"),
         )
 
-    def get_list_display(self, request):
-        return self._with_download(request, super().get_list_display(request))
-
-    def get_readonly_fields(self, request, obj=None):
-        return self._with_download(request, super().get_readonly_fields(request, obj))
-
-    def get_fields(self, request, obj=None):
-        return self._with_download(request, super().get_fields(request, obj))
-
-    def _with_download(self, request, fields):
-        """The file carries full ID numbers: its link only for who may open it."""
-        if request.user.has_perm(FULL_ID_PERMISSION):
-            return fields
-        return [field for field in fields if field != "download"]
-
     def has_freeze_permission(self, request) -> bool:
-        """The upload file carries full ID numbers."""
-        return request.user.has_perms(
-            ["enrollment.add_declarationbatch", "enrollment.view_full_id"]
-        )
+        """Exporting gives the file: who may download it."""
+        return self.may_open(request, "declarationbatch_download")
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content")
@@ -141,8 +127,8 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
     def delete_model(self, request, obj):
         try:
             services.declaration_batch_delete(batch=obj)
-        except Refused as exc:  # exported since the page was shown
-            self.message_user(request, str(exc), messages.ERROR)
+        except Refused as exc:  # exported since the page was shown: the delete view's
+            raise PermissionDenied(str(exc)) from exc  # transaction undoes its log entry
 
     def delete_queryset(self, request, queryset):
         for batch in queryset:

@@ -7,6 +7,7 @@ from office.errors import Refused
 
 from .. import services, workflow
 from ..models import Enrollment, EnrollmentEvent
+from .prior_coverage import MissingHistoryFilter
 
 
 class EnrollmentEventInline(admin.TabularInline):
@@ -62,6 +63,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "payer",
         "student__college",
         "declaration_batch",
+        MissingHistoryFilter,
     ]
     list_select_related = ["student", "policy_year__region"]
     search_fields = ["student__student_number", "student__name"]
@@ -76,6 +78,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "cover_start",
         "cover_end",
         "waiting_months",
+        "unrecorded_gap_years",
         "reason",
         "declaration_batch",
         "created_at",

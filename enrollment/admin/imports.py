@@ -1,6 +1,7 @@
 import functools
 
 from django.contrib import admin
+from django.db.models.fields.json import KT
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +17,17 @@ class RosterImportAdmin(WithPages, admin.ModelAdmin):
     list_display = ["uploaded_at", "original_name", "status", "uploaded_by", "rows", "problems"]
     list_filter = ["status"]
     list_select_related = ["started_by"]
+    # A roster is keyed by full ID numbers and its report says which are on the roster
+    # already: importing needs the permission to see them.
     pages = (
-        Page("upload/", roster.roster_upload, "add_rosterimport", "roster_upload", with_site=True),
+        Page(
+            "upload/",
+            roster.roster_upload,
+            "add_rosterimport",
+            "roster_upload",
+            with_site=True,
+            also=("view_full_id",),
+        ),
         Page(
             "<int:pk>/progress/",
             functools.partial(job_progress, model=RosterImport),
@@ -29,12 +39,14 @@ class RosterImportAdmin(WithPages, admin.ModelAdmin):
             roster.roster_import_confirm,
             "add_rosterimport",
             "rosterimport_confirm",
+            also=("view_full_id",),
         ),
         Page(
             "<int:pk>/errors/",
             roster.roster_import_errors,
             "add_rosterimport",
             "rosterimport_errors",
+            also=("view_full_id",),
         ),
     )
 
@@ -46,13 +58,23 @@ class RosterImportAdmin(WithPages, admin.ModelAdmin):
     def uploaded_by(self, roster_import: RosterImport):
         return roster_import.started_by
 
+    def get_queryset(self, request):
+        """The list reads two counts out of each summary, never the summaries (a report
+        may be large: the stored rows in error and the previews)."""
+        return (
+            super()
+            .get_queryset(request)
+            .defer("summary")
+            .annotate(summary_rows=KT("summary__rows"), summary_invalid=KT("summary__invalid_rows"))
+        )
+
     @admin.display(description=_("rows"))
     def rows(self, roster_import: RosterImport):
-        return roster_import.summary.get("rows", "")
+        return "" if roster_import.summary_rows is None else roster_import.summary_rows
 
     @admin.display(description=_("rows with errors"))
     def problems(self, roster_import: RosterImport):
-        return roster_import.summary.get("invalid_rows", "")
+        return "" if roster_import.summary_invalid is None else roster_import.summary_invalid
 
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:enrollment_roster_upload")
@@ -60,7 +82,16 @@ class RosterImportAdmin(WithPages, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             return super().change_view(request, object_id, form_url, extra_context)
-        return roster.roster_import_detail(request, self.admin_site, int(object_id))
+        return roster.roster_import_detail(
+            request,
+            self.admin_site,
+            int(object_id),
+            can_confirm=self.may_open(request, "rosterimport_confirm"),
+            can_download_errors=self.may_open(request, "rosterimport_errors"),
+        )
+
+    def has_add_permission(self, request):
+        return self.may_open(request, "roster_upload")
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -25,13 +26,16 @@ class PaymentListAdmin(WithPages, admin.ModelAdmin):
             "paymentlist_freeze",
             with_site=True,
         ),
+        # the tax bureau's file carries full ID numbers
         Page(
             "<int:pk>/download/",
             payment_lists.payment_list_download,
             "export_paymentlist",
             "paymentlist_download",
+            also=("view_full_id",),
         ),
     )
+    page_links = {"download": "paymentlist_download"}
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content")
@@ -87,7 +91,8 @@ class PaymentAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        saved = services.payment_record(**form.cleaned_data, by=request.user)
+        recorded = {name: form.cleaned_data[name] for name in PaymentForm.Meta.fields}
+        saved = services.payment_record(**recorded, by=request.user)
         obj.pk = saved.pk
         if saved.mismatch:
             self.message_user(request, saved.mismatch, messages.WARNING)
@@ -99,12 +104,45 @@ class PaymentAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
         return False
 
 
+class PaidOutFilter(admin.SimpleListFilter):
+    title = _("payout")
+    parameter_name = "paid_out"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Outstanding")), ("yes", _("Paid out"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(paid_out_on__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Refund)
 class RefundAdmin(WithPages, admin.ModelAdmin):
-    list_display = ["enrollment", "amount", "reason", "created_at", "created_by"]
-    list_filter = ["reason", "enrollment__policy_year"]
-    list_select_related = ["enrollment__student", "enrollment__policy_year__region", "created_by"]
-    search_fields = ["enrollment__student__student_number", "enrollment__student__name"]
+    list_display = [
+        "enrollment",
+        "amount",
+        "reason",
+        "created_at",
+        "created_by",
+        "paid_out_on",
+        "payout_channel",
+        "payout_reference",
+        "paid_out_by",
+    ]
+    list_filter = [PaidOutFilter, "reason", "enrollment__policy_year", "payout_channel"]
+    list_select_related = [
+        "enrollment__student",
+        "enrollment__policy_year__region",
+        "created_by",
+        "paid_out_by",
+    ]
+    search_fields = [
+        "enrollment__student__student_number",
+        "enrollment__student__name",
+        "payout_reference",
+    ]
+    actions = ["pay_out"]
     pages = (
         Page(
             "issue/",
@@ -115,7 +153,24 @@ class RefundAdmin(WithPages, admin.ModelAdmin):
             with_site=True,
         ),
         Page("list/", refunds.refund_list_download, "view_refund", "refund_list"),
+        Page(
+            "outstanding/",
+            refunds.refunds_outstanding,
+            "view_refund",
+            "refunds_outstanding",
+            button=_("Refunds outstanding"),
+            with_site=True,
+        ),
     )
+
+    @admin.action(description=_("Mark as paid out"), permissions=["pay_out"])
+    def pay_out(self, request, queryset):
+        return refunds.refunds_pay_out(self, request, queryset)
+
+    def has_pay_out_permission(self, request) -> bool:
+        # paying out is finance's change to a refund; the refund itself stays read-only
+        codename = get_permission_codename("change", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
 
     def has_add_permission(self, request):
         return False  # recorded with 登记应退费用

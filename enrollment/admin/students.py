@@ -1,13 +1,12 @@
-from django.contrib import admin, messages
-from django.utils import timezone
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import MaskedIdNumber
-from office.errors import Refused
 
 from .. import rules, selectors, services
 from ..forms import StudentForm
 from ..models import PersonalDataAccess, Student
+from ..views import late
 
 FULL_ID_PERMISSION = "enrollment.view_full_id"
 
@@ -31,6 +30,7 @@ class EligibilityFilter(admin.SimpleListFilter):
 class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
     form = StudentForm
     full_id_permission = FULL_ID_PERMISSION
+    derived_from_id = ["birth_date", "gender"]
     list_display = [
         "student_number",
         "name",
@@ -95,22 +95,8 @@ class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
         permissions=["change"],
     )
     def enroll_late(self, request, queryset):
-        today = timezone.localdate()
-        created = 0
-        for student in queryset:
-            try:
-                services.enrollment_declare_late(student=student, today=today, by=request.user)
-            except Refused as exc:
-                self.message_user(request, str(exc), messages.WARNING)
-            else:
-                created += 1
-        if created:
-            self.message_user(
-                request,
-                _("%(count)d late enrollments declared; cover starts once paid.")
-                % {"count": created},
-                messages.SUCCESS,
-            )
+        # the cover each student would get is confirmed on a page of its own first
+        return late.enroll_late(self, request, queryset)
 
     @admin.display(description=_("eligibility"))
     def eligibility(self, student: Student) -> str:
@@ -130,14 +116,10 @@ class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
         services.student_derive_from_id(obj)
         super().save_model(request, obj, form, change)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and self.sees_full_id(request):
-            services.personal_data_access_record(
-                user=request.user,
-                action=PersonalDataAccess.Action.VIEW_FULL_ID,
-                student_id=object_id,
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+    def full_id_shown(self, request, obj: Student) -> None:
+        services.personal_data_access_record(
+            user=request.user, action=PersonalDataAccess.Action.VIEW_FULL_ID, student_id=obj.pk
+        )
 
 
 @admin.register(PersonalDataAccess)

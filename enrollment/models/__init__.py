@@ -3,6 +3,7 @@
 from .enrollments import DeclarationBatch, Enrollment, EnrollmentEvent, OptOut
 from .jobs import CollectiveRun, RosterImport
 from .money import Payment, PaymentList, PaymentListEntry, Refund
+from .prior_coverage import PriorCoverage
 from .students import (
     EducationLevel,
     IdType,
@@ -26,6 +27,7 @@ __all__ = [
     "PaymentList",
     "PaymentListEntry",
     "PersonalDataAccess",
+    "PriorCoverage",
     "Refund",
     "RosterImport",
     "SchoolStatus",

@@ -53,6 +53,11 @@ class Enrollment(models.Model):
     cover_start = models.DateField(_("cover start"), null=True, blank=True)
     cover_end = models.DateField(_("cover end"), null=True, blank=True)
     waiting_months = models.PositiveSmallIntegerField(_("waiting months"), default=0)
+    # gap years counted only because the portal holds no record of the student for them
+    # (rules.gap_years): staff check these before anyone pays
+    unrecorded_gap_years = models.PositiveSmallIntegerField(
+        _("gap years without any record"), default=0
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     declaration_batch = models.ForeignKey(
         "DeclarationBatch",

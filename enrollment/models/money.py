@@ -93,13 +93,21 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
-    """退费: money the school gives back to a student (shanghai guide Q18, DESIGN.md §4.4)."""
+    """退费: money the school gives back to a student (shanghai guide Q18, DESIGN.md §4.4).
+    Recorded as due first; finance then pays it out, once (date, channel, reference, who
+    are all set together or none is)."""
 
     class Reason(models.TextChoices):
         FAMILY_AID = "family_aid", _("Paid by family mutual aid")
         ACCOUNT_FAILED = "account_failed", _("Account could not be established")
         DUPLICATE = "duplicate", _("Paid twice")
         OPTED_OUT = "opted_out", _("Opted out after paying")
+
+    class Channel(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CASH = "cash", _("Cash")
+        CAMPUS_CARD = "campus_card", _("Campus card")
+        ORIGINAL_ROUTE = "original_route", _("Original route")
 
     enrollment = models.ForeignKey(
         Enrollment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("enrollment")
@@ -108,6 +116,12 @@ class Refund(models.Model):
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     created_by = staff_member(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    paid_out_on = models.DateField(_("paid out on"), null=True, blank=True)
+    payout_channel = models.CharField(
+        _("payout channel"), max_length=16, choices=Channel.choices, blank=True
+    )
+    payout_reference = models.CharField(_("payout reference"), max_length=64, blank=True)
+    paid_out_by = staff_member(_("paid out by"))
 
     class Meta:
         verbose_name = _("refund")
@@ -115,6 +129,13 @@ class Refund(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(paid_out_on__isnull=True, payout_channel="", payout_reference="")
+                    | (models.Q(paid_out_on__isnull=False) & ~models.Q(payout_channel=""))
+                ),
+                name="refund_payout_complete",
+            ),
         ]
 
     def __str__(self) -> str:

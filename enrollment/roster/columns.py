@@ -5,7 +5,7 @@ import re
 from collections.abc import Mapping
 
 # field -> header shown to staff, then the other names accepted for it. Matching ignores
-# case, spaces and full-width forms (office.cells.normalise_header).
+# case, spaces, punctuation and full-width forms (office.cells.header_key).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "name", "学生姓名"),
     "id_type": ("证件类型", "id type", "证件类别", "证件种类"),

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from office.headers import Header
-from office.incoming import Problem
+from office.incoming import Problem, excerpt
 
 from .. import rules
 from .columns import COLUMNS
@@ -52,6 +52,8 @@ class Ineligible:
     row: int
     code: str
     message: str
+    name: str = ""
+    student_number: str = ""
 
 
 @dataclass
@@ -66,21 +68,40 @@ class Plan:
     invalid: list[Problem] = field(default_factory=list)
     ineligible: list[Ineligible] = field(default_factory=list)
     rejected_rows: list[ParsedRow] = field(default_factory=list)
+    skipped: int = 0  # footers and repeated page tops, not data (office.rows)
 
     @property
     def invalid_rows(self) -> int:
         return len(self.rejected_rows)
 
     def as_json(self) -> dict:
+        """Each invalid and ineligible row with the name and student number it gives, for
+        staff to find the student (short excerpts: a rejected cell may be very long)."""
+        who = {
+            row.row: {
+                "name": excerpt(row.values.get("name", "")),
+                "student_number": excerpt(row.values.get("student_number", "")),
+            }
+            for row in self.rejected_rows
+        }
         return {
             "rows": self.rows,
             "new": len(self.new),
             "updated": len(self.updated),
             "unchanged": self.unchanged,
-            "invalid": [problem.as_json() for problem in self.invalid],
+            "invalid": [{**p.as_json(), **who.get(p.row, {})} for p in self.invalid],
             "ineligible": [
-                {"row": i.row, "code": i.code, "message": i.message} for i in self.ineligible
+                {
+                    "row": i.row,
+                    "code": i.code,
+                    "message": i.message,
+                    "name": i.name,
+                    "student_number": i.student_number,
+                }
+                for i in self.ineligible
             ],
+            "skipped": self.skipped,
+            "sheet": self.header.sheet,
         }
 
 
@@ -100,9 +121,14 @@ def eligibility_of(values: Mapping, existing: Mapping | None = None) -> rules.El
     )
 
 
+SHOWN_DUPLICATES = 5
+
+
 def mark_duplicates(rows: list[ParsedRow]) -> None:
     """Every occurrence of an ID number or student number seen twice is rejected, each
-    naming the others: which one is right is for the staff to say, not for us to guess."""
+    naming the others (the first SHOWN_DUPLICATES of them: a column filled with one value
+    must not make each row's message name every other row): which one is right is for
+    the staff to say, not for us to guess."""
     by_id, by_number = defaultdict(list), defaultdict(list)
     for row in rows:
         values = row.values
@@ -115,10 +141,14 @@ def mark_duplicates(rows: list[ParsedRow]) -> None:
         for group in groups.values():
             if len(group) < 2:
                 continue
+            first = [other.row for other in group[: SHOWN_DUPLICATES + 1]]
             for row in group:
-                others = "、".join(str(other.row) for other in group if other is not row)
+                others = [number for number in first if number != row.row][:SHOWN_DUPLICATES]
+                shown = "、".join(map(str, others))
+                if len(group) - 1 > SHOWN_DUPLICATES:
+                    shown += f" 等 {len(group) - 1}"
                 row.errors.append(
-                    Problem(row.row, label, f"{label}与第 {others} 行重复。", "duplicate_in_file")
+                    Problem(row.row, label, f"{label}与第 {shown} 行重复。", "duplicate_in_file")
                 )
 
 
@@ -142,7 +172,8 @@ def plan_import(
         found = existing_by_key.get(key) if not row.errors else None
         if not row.errors:
             owner = key_by_student_number.get(values["student_number"])
-            if found and found[1][name_at] != values["name"]:
+            # "JohnSmith" (as names were once stored) and "John Smith" are one person
+            if found and _spaceless(found[1][name_at]) != _spaceless(values["name"]):
                 row.errors.append(
                     Problem(row.row, "姓名", "相同证件号存在其他医保账户但姓名不同。", "conflict")
                 )
@@ -162,7 +193,11 @@ def plan_import(
         current = dict(zip(EXISTING_FIELDS, found[1], strict=True)) if found else None
         status = eligibility_of(values, current)
         if not status.eligible:
-            plan.ineligible.append(Ineligible(row.row, status.code, status.message))
+            plan.ineligible.append(
+                Ineligible(
+                    row.row, status.code, status.message, values["name"], values["student_number"]
+                )
+            )
         if found is None:
             plan.new.append(values)
             continue
@@ -178,3 +213,7 @@ def plan_import(
             plan.unchanged += 1
     plan.invalid.sort(key=lambda error: error.row)
     return plan
+
+
+def _spaceless(name: str) -> str:
+    return "".join(name.split())

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from stdnum.cn import ric
 
 from office import headers
-from office.cells import SCIENTIFIC, clean_text, normalise_header, parse_date
-from office.incoming import Problem
+from office.cells import SCIENTIFIC, clean_name, clean_text, normalise_header, parse_date
+from office.incoming import Problem, excerpt
 
 from .. import rules
 from .columns import (
@@ -70,7 +70,10 @@ def check_id_number(id_type: str, raw) -> tuple[str, str, str]:
         return (
             "",
             "id_precision_lost",
-            (f"证件号码 {number} 是科学计数法，末几位已丢失；请将该列设置为文本格式后重新填写。"),
+            (
+                f"证件号码 {excerpt(number)} 是科学计数法，末几位已丢失；"
+                "请将该列设置为文本格式后重新填写。"
+            ),
         )
     if id_type in rules.EIGHTEEN_CHAR_ID_TYPES:
         if not re.fullmatch(r"\d{17}[\dX]", number):
@@ -161,8 +164,11 @@ def parse_row(header: headers.Header, row_number: int, cells: list) -> ParsedRow
         if limit and len(value) > limit:
             error(name, "too_long", f"「{COLUMNS[name][0]}」超过 {limit} 个字符。")
     if "name" in values:
-        values["name"] = "".join(values["name"].split())
-    values["student_number"] = text["student_number"].upper()
+        values["name"] = clean_name(values["name"])
+    for name in ("student_number", "phone"):  # a no-break space typed inside a number
+        if name in text:
+            values[name] = "".join(text[name].split())
+    values["student_number"] = values["student_number"].upper()
 
     for name, choices in CHOICE_FIELDS:
         if name not in text:
@@ -171,7 +177,11 @@ def parse_row(header: headers.Header, row_number: int, cells: list) -> ParsedRow
         if value:
             key = normalise_header(value)
             if key not in choices:
-                error(name, "unknown_value", f"「{COLUMNS[name][0]}」的值「{value}」无法识别。")
+                error(
+                    name,
+                    "unknown_value",
+                    f"「{COLUMNS[name][0]}」的值「{excerpt(value)}」无法识别。",
+                )
             value = choices.get(key, "")
         values[name] = value
 
@@ -181,7 +191,7 @@ def parse_row(header: headers.Header, row_number: int, cells: list) -> ParsedRow
         error(
             "registered_on",
             "bad_date",
-            f"「报到注册时间」的值「{registered}」不是有效日期"
+            f"「报到注册时间」的值「{excerpt(registered)}」不是有效日期"
             "（可写作 2025-09-01、2025/9/1 或 2025年9月1日）。",
         )
 
@@ -189,7 +199,7 @@ def parse_row(header: headers.Header, row_number: int, cells: list) -> ParsedRow
         special, unknown = parse_special(text["special"])
         values.update(special)
         if unknown:
-            error("special", "unknown_value", f"「特殊类别」中的「{unknown}」无法识别。")
+            error("special", "unknown_value", f"「特殊类别」中的「{excerpt(unknown)}」无法识别。")
 
     if values.get("id_type") and text["id_number"]:
         number, code, message = check_id_number(values["id_type"], raw["id_number"])

@@ -23,8 +23,8 @@ from .enrollments import (
     EnrollmentRefused,
     enrollment_create,
     enrollment_declare_late,
+    enrollment_quote_late,
     enrollment_transition,
-    enrollments_confirm,
     enrollments_move,
 )
 from .opt_outs import (
@@ -51,7 +51,15 @@ from .payments import (
     payments_import_apply,
     payments_import_check,
 )
-from .refunds import refund_list_xlsx, refunds_due, refunds_issue
+from .prior_coverage import prior_coverage_apply, prior_coverage_check, waiting_recount
+from .refunds import (
+    Payout,
+    refund_list_xlsx,
+    refunds_due,
+    refunds_issue,
+    refunds_outstanding,
+    refunds_pay_out,
+)
 from .roster_import import (
     RosterImportError,
     roster_apply,

@@ -18,9 +18,9 @@ from policies.selectors import policy_year_rules
 
 from .. import rules, workflow
 from ..models import CollectiveRun, Enrollment, EnrollmentEvent, OptOut, Student
-from ..selectors import ELIGIBILITY_FIELDS, covered_years, recorded_years
+from ..selectors import ELIGIBILITY_FIELDS, complete_years, histories
 from .common import CHUNK
-from .enrollments import enrollment_build
+from .enrollments import EnrollmentRefused, enrollment_build
 
 logger = logging.getLogger(__name__)
 # A running run that has shown no progress for this long lost its worker. A chunk takes
@@ -41,7 +41,14 @@ def collective_run_start(
 ) -> RunStart:
     """Start the collective run for `policy_year`, or show the one under way. Only one
     runs per year (a partial unique constraint); a run whose worker stopped reporting is
-    resumed from its cursor."""
+    resumed from its cursor. A draft policy year is refused: its numbers may still
+    change, and the enrollments would be priced from them."""
+    if not policy_year.is_published:
+        raise EnrollmentRefused(
+            f"{policy_year} 尚未发布（草稿），不能运行集中参保："
+            "请先在「医保年度」中核对并发布该年度。",
+            code="policy_year_draft",
+        )
     now = timezone.now()
     running = CollectiveRun.objects.filter(
         policy_year=policy_year, status=CollectiveRun.Status.RUNNING
@@ -104,16 +111,17 @@ def collective_run_execute(*, run_id: int) -> None:
 @dataclass(frozen=True)
 class _Context:
     """What every chunk of a run shares: the policy year, its rules snapshot, and the
-    years of the same region the portal holds enrollments for (gap years count only there)."""
+    years of the same region whose records the portal holds for every student
+    (selectors.complete_years: there a year without cover is a gap year)."""
 
     policy_year: object
     rules: object
-    recorded_years: frozenset
+    complete_years: frozenset
 
     @classmethod
     def of(cls, run: CollectiveRun) -> "_Context":
         policy_year = run.policy_year
-        return cls(policy_year, policy_year_rules(policy_year), recorded_years(policy_year))
+        return cls(policy_year, policy_year_rules(policy_year), complete_years(policy_year))
 
 
 def _run_chunk(run_id: int, context: _Context) -> bool:
@@ -139,12 +147,13 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
                 "student_id", flat=True
             )
         )
-        opted_out = set(
+        # per student who opted out, the stored scan of the commitment ("" when missing)
+        opted_out = dict(
             OptOut.objects.filter(policy_year=policy_year, student_id__in=pks).values_list(
-                "student_id", flat=True
+                "student_id", "commitment"
             )
         )
-        covered = covered_years(pks, policy_year)
+        history = histories(pks, policy_year)
         report = run.summary or _empty_report()
         created = []
         for student in students:
@@ -159,6 +168,7 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
                     facts=facts,
                     graduation_date=student["graduation_date"],
                     opted_out=student["pk"] in opted_out,
+                    commitment_missing=opted_out.get(student["pk"]) == "",
                 ),
                 year=policy_year.year,
             )
@@ -176,10 +186,10 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
                 )
                 continue
             gaps = rules.gap_years(
+                history[student["pk"]],
                 year=policy_year.year,
                 entry_year=student["registered_on"].year,
-                covered_years=covered.get(student["pk"], set()),
-                recorded_years=context.recorded_years,
+                complete_years=context.complete_years,
                 counted_from=context.rules.gaps_counted_from_year,
             )
             enrollment = enrollment_build(
@@ -189,13 +199,17 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
                 policy_year=policy_year,
                 rules=context.rules,
                 kind=workflow.COLLECTIVE,
-                gap_years=gaps,
+                gap_years=gaps.years,
             )
+            enrollment.unrecorded_gap_years = gaps.unrecorded
             created.append(enrollment)
             _bump(college, enrollment.state)
             _bump(report["created"], enrollment.state)
             if enrollment.waiting_months:
                 report["with_waiting"] += 1
+                if gaps.unrecorded:
+                    # counted before anyone pays: staff check them (prior coverage import)
+                    report["missing_history"] = report.get("missing_history", 0) + 1
         Enrollment.objects.bulk_create(created)
         EnrollmentEvent.objects.bulk_create(
             EnrollmentEvent(
@@ -223,6 +237,7 @@ def _empty_report() -> dict:
         "existing": 0,
         "skipped": {},
         "with_waiting": 0,
+        "missing_history": 0,
         "by_college": {},
         "exceptions": [],
     }

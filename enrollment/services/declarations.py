@@ -11,7 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from office import exports
-from office.incoming import Plan, Problem, read_rows
+from office.incoming import Plan, Problem, excerpt, read_rows
+from office.writes import max_lengths, refused_writes
 from policies.selectors import policy_year_rules
 
 from .. import incoming, roster, rules, workflow
@@ -230,7 +231,17 @@ class ResultsPlan(Plan):
             "unchanged": self.unchanged,
             "problems": [problem.as_json() for problem in self.problems],
             "applied": self.applied,
+            "skipped": self.skipped,
         }
+
+
+# a failure's reason is kept on the enrollment and on its event: the shorter of the two
+REASON_MAX_LENGTH = {
+    "reason": min(
+        max_lengths(Enrollment, ["reason"])["reason"],
+        max_lengths(EnrollmentEvent, ["reason"])["reason"],
+    )
+}
 
 
 def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsPlan:
@@ -242,8 +253,11 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
         labels=incoming.RESULT_LABELS,
         required=incoming.RESULT_REQUIRED,
         parse=incoming.parse_result,
+        max_lengths=REASON_MAX_LENGTH,
     )
-    plan = ResultsPlan(header_row=read.header.row, rows=read.rows, problems=read.problems)
+    plan = ResultsPlan(
+        header_row=read.header.row, rows=read.rows, problems=read.problems, skipped=read.skipped
+    )
     results = read.parsed
     seen = Counter(result.id_number for result in results)
     enrollments = {
@@ -280,9 +294,10 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
 
 
 def _shown(result: incoming.Result) -> str:
-    return f"{result.name or '证件号码'} {rules.mask_id(result.id_number)}"
+    return f"{excerpt(result.name) or '证件号码'} {rules.mask_id(result.id_number)}"
 
 
+@refused_writes()
 @transaction.atomic
 def bureau_results_apply(*, path: Path, policy_year, by=None, name: str = "") -> ResultsPlan:
     """The dry run again, then its moves, all or nothing; problem rows are left for the

@@ -1,6 +1,8 @@
 """Enrollments one by one or many at once; every state change checked by the workflow."""
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,9 +12,9 @@ from office.transitions import StateWriter
 from policies import engine
 from policies.selectors import PolicyYearAmbiguous, policy_year_for, policy_year_rules
 
-from .. import rules, workflow
+from .. import workflow
 from ..models import Enrollment, EnrollmentEvent, OptOut, Student
-from ..selectors import covered_years, recorded_years, student_eligibility
+from ..selectors import student_eligibility, student_gaps
 
 
 class EnrollmentRefused(Refused):
@@ -25,6 +27,28 @@ def enrollment_create(
     """A new enrollment for an eligible student, priced from its policy year, in its kind's
     first state, with the cover dates of the rule engine. Creating the same student × year
     twice is refused by the database's unique constraint."""
+    enrollment_create_problem(student=student, policy_year=policy_year, kind=kind, today=today)
+    enrollment = enrollment_build(
+        student_id=student.pk,
+        category=student.subsidy_category,
+        registered_on=student.registered_on,
+        policy_year=policy_year,
+        rules=policy_year_rules(policy_year),
+        kind=kind,
+    )
+    with transaction.atomic():
+        enrollment.save()
+        EnrollmentEvent.objects.create(enrollment=enrollment, to_state=enrollment.state, by=by)
+    return enrollment
+
+
+def enrollment_create_problem(
+    *, student: Student, policy_year, kind: str, today: date
+) -> engine.Cover | None:
+    """Raises EnrollmentRefused, with the reason, when `student` cannot be enrolled in
+    `policy_year` as `kind` on `today`. A late enrollment whose cover could not start
+    inside the year even if paid today is refused too; otherwise its earliest cover (if
+    paid today) is returned."""
     if kind == workflow.FRESHMAN and today > policy_year.freshman_window_closes_on:
         # shanghai guide Q4: 集中参保期开始后，不再补建立秋季入学新生当年的居保账户
         raise EnrollmentRefused(
@@ -49,18 +73,11 @@ def enrollment_create(
     status = student_eligibility(student)
     if not status.eligible:
         raise EnrollmentRefused(f"{student} 不符合参保条件：{status.message}")
-    enrollment = enrollment_build(
-        student_id=student.pk,
-        category=student.subsidy_category,
-        registered_on=student.registered_on,
-        policy_year=policy_year,
-        rules=policy_year_rules(policy_year),
-        kind=kind,
-    )
-    with transaction.atomic():
-        enrollment.save()
-        EnrollmentEvent.objects.create(enrollment=enrollment, to_state=enrollment.state, by=by)
-    return enrollment
+    if kind == workflow.LATE:
+        return late_cover(
+            student=student, policy_year=policy_year, declared_on=today, paid_on=today
+        )
+    return None
 
 
 def enrollment_build(
@@ -156,33 +173,43 @@ def moves_write(
 
 
 def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list[str]:
-    """A late enrollment's cover is known once it is paid: benefits start at the later of
-    declaration + waiting and the payment date (shanghai guide Q3), the waiting growing
-    with the gap years in the student's history. Returns the fields it set."""
+    """A late enrollment's cover is known once it is paid (late_cover). Returns the
+    fields it set."""
     if enrollment.kind != workflow.LATE:
         return []
-    policy_year = enrollment.policy_year
-    year_rules = policy_year_rules(policy_year)
-    student = enrollment.student
-    gaps = rules.gap_years(
-        year=policy_year.year,
-        entry_year=student.registered_on.year,
-        covered_years=covered_years([student.pk], policy_year).get(student.pk, set()),
-        recorded_years=recorded_years(policy_year),
-        counted_from=year_rules.gaps_counted_from_year,
-    )
-    cover = engine.cover_for(
-        year_rules,
-        engine.EnrollmentFacts(
-            kind=workflow.LATE,
-            declared_on=timezone.localdate(enrollment.created_at),
-            paid_on=paid_on,
-            gap_years=gaps,
-        ),
+    cover = late_cover(
+        student=enrollment.student,
+        policy_year=enrollment.policy_year,
+        declared_on=timezone.localdate(enrollment.created_at),
+        paid_on=paid_on,
     )
     enrollment.cover_start, enrollment.cover_end = cover.start, cover.end
     enrollment.waiting_months = cover.waiting_months
     return ["cover_start", "cover_end", "waiting_months"]
+
+
+def late_cover(*, student: Student, policy_year, declared_on: date, paid_on: date) -> engine.Cover:
+    """A late enrollment's benefits: from the later of declaration + waiting and the
+    payment date (shanghai guide Q3), the waiting growing with the gap years in the
+    student's history (Q5). Refused when they could not start inside the policy year:
+    the premium would buy nothing (declared 29 Nov 2025, 3 months of waiting → 28 Feb
+    2026, after the 2025 year ends)."""
+    year_rules = policy_year_rules(policy_year)
+    gaps = student_gaps(student=student, policy_year=policy_year).years
+    cover = engine.cover_for(
+        year_rules,
+        engine.EnrollmentFacts(
+            kind=workflow.LATE, declared_on=declared_on, paid_on=paid_on, gap_years=gaps
+        ),
+    )
+    if cover.start > cover.end:
+        raise EnrollmentRefused(
+            f"{student}：{declared_on:%Y-%m-%d} 申报、{paid_on:%Y-%m-%d} 缴费的中途参保，"
+            f"待遇等待期 {cover.waiting_months} 个月，待遇要到 {cover.start:%Y-%m-%d} 才能开始，"
+            f"已超出 {policy_year.year} 年度（至 {cover.end:%Y-%m-%d}），缴费将得不到任何待遇，"
+            "不予办理。"
+        )
+    return cover
 
 
 # the enrollment's fields a transition's guards look at
@@ -199,7 +226,7 @@ _WRITER = StateWriter(
     ),
     event=EnrollmentEvent,
     owner="enrollment",
-    stale=EnrollmentRefused,
+    stale=workflow.TransitionRefused,
 )
 
 
@@ -218,20 +245,21 @@ def enrollments_move(*, enrollments, to: str, by, reason: str = "") -> tuple[int
     return moved, refused
 
 
-def enrollments_confirm(*, enrollments, by) -> tuple[int, list[str]]:
-    """批量确认: staff confirm for freshmen who cannot use the app."""
-    return enrollments_move(enrollments=enrollments, to=workflow.PENDING_REVIEW, by=by)
+@dataclass(frozen=True)
+class LateQuote:
+    """What a late enrollment declared `today` would give, if paid the same day: shown
+    to staff before anything is recorded."""
+
+    student: Student
+    policy_year: object
+    premium_due: Decimal
+    cover: engine.Cover
 
 
-def transition_many(enrollments: list[Enrollment], *, to: str, by, reason: str) -> None:
-    """The same move for many locked enrollments at once (a frozen payment list)."""
-    moves_write(enrollments, to=to, by=by, reason=reason)
-
-
-def enrollment_declare_late(*, student: Student, today: date, by=None) -> Enrollment:
-    """中途参保 for `today`'s year, in the region the student was last enrolled in (a year
-    may have several); refused, with the reason, when the year is ambiguous or the
-    student already has an enrollment for it."""
+def enrollment_quote_late(*, student: Student, today: date) -> LateQuote:
+    """中途参保 for `today`'s year, checked but not recorded: its policy year (the region
+    the student was last enrolled in; a year may have several), premium and earliest
+    cover. Refused, with the reason, as enrollment_declare_late would be."""
     last = student.enrollments.select_related("policy_year__region").first()
     region = last.policy_year.region.code if last else None
     try:
@@ -240,6 +268,21 @@ def enrollment_declare_late(*, student: Student, today: date, by=None) -> Enroll
         raise EnrollmentRefused(f"{student}：{exc}") from exc
     if student.enrollments.filter(policy_year=policy_year).exists():
         raise EnrollmentRefused(f"{student} 已有 {policy_year} 的参保记录。")
+    cover = enrollment_create_problem(
+        student=student, policy_year=policy_year, kind=workflow.LATE, today=today
+    )
+    pricing = workflow.price(
+        kind=workflow.LATE,
+        category=student.subsidy_category,
+        premium=policy_year.premium,
+        freshman_premium_waived=policy_year.freshman_premium_waived,
+    )
+    return LateQuote(student, policy_year, pricing.premium_due, cover)
+
+
+def enrollment_declare_late(*, student: Student, today: date, by=None) -> Enrollment:
+    """中途参保 for `today`'s year (enrollment_quote_late), recorded."""
+    quote = enrollment_quote_late(student=student, today=today)
     return enrollment_create(
-        student=student, policy_year=policy_year, kind=workflow.LATE, today=today, by=by
+        student=student, policy_year=quote.policy_year, kind=workflow.LATE, today=today, by=by
     )

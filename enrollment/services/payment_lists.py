@@ -1,15 +1,16 @@
 """The tax-bureau payment lists (缴费清单, DESIGN.md §5)."""
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Sum
 
 from office import exports
 from office.errors import Refused
 from office.models import sha256_of
+from policies.selectors import school_region
 
 from .. import roster, workflow
 from ..models import (
@@ -18,7 +19,7 @@ from ..models import (
     PaymentListEntry,
 )
 from .common import CHUNK
-from .enrollments import transition_many
+from .enrollments import moves_write
 
 PAYMENT_LIST_HEADER = [
     "序号",
@@ -52,28 +53,31 @@ class PaymentListFile:
         return sha256_of(self.content)
 
 
-def payment_list_open(*, year: int):
-    """Established enrollments of `year` whose premium the school collected and has not
-    remitted, in the list's order."""
+def payment_list_open(*, year: int, region: str | None = None):
+    """Established enrollments of `year` in `region` (the school's unless another is
+    named) whose premium the school collected and has not remitted, in the list's order."""
     return (
-        _waiting_to_be_remitted()
+        _waiting_to_be_remitted(region)
         .filter(policy_year__year=year)
         .select_related("student")
         .order_by("student__college", "student__student_number", "pk")
     )
 
 
-def _waiting_to_be_remitted():
+def _waiting_to_be_remitted(region: str | None = None):
     """Exempt (重残), opted-out, unpaid, government-paid and family mutual-aid enrollments
     never qualify: they are not established-and-collected by the school."""
     return Enrollment.objects.filter(
-        state=workflow.ESTABLISHED, premium_due__gt=0, amount_paid__gte=F("premium_due")
+        policy_year__region__code=region or school_region(),
+        state=workflow.ESTABLISHED,
+        premium_due__gt=0,
+        amount_paid__gte=F("premium_due"),
     ).exclude(payer__in=[workflow.FAMILY_AID, workflow.GOVERNMENT])
 
 
 def payment_list_open_totals() -> list[dict]:
-    """Per payment year, who is waiting to be remitted and how much: shown before a list
-    is frozen, which cannot be undone."""
+    """Per payment year of the school's region, who is waiting to be remitted and how
+    much: shown before a list is frozen, which cannot be undone."""
     return list(
         _waiting_to_be_remitted()
         .values(year=F("policy_year__year"))
@@ -82,27 +86,26 @@ def payment_list_open_totals() -> list[dict]:
     )
 
 
-def payment_list_export_open(*, year: int) -> PaymentListFile:
+def payment_list_export_open(*, year: int, region: str | None = None) -> PaymentListFile:
     """The open list as a file, streamed from the database: memory stays flat."""
-    rows = (row for _, row in _rows(payment_list_open(year=year), year))
+    rows = (row for _, row in _rows(payment_list_open(year=year, region=region), year))
     return _payment_list_file(None, rows)
 
 
 @transaction.atomic
-def payment_list_freeze(*, year: int, by=None) -> PaymentListFile:
+def payment_list_freeze(*, year: int, region: str | None = None, by=None) -> PaymentListFile:
     """Freeze the open list as the next number: record its members and the file itself,
     mark the members remitted (each move checked by the workflow). The file is kept, so
     the list is given again byte for byte whatever changes in the roster or the software."""
-    members = list(_rows(payment_list_open(year=year).select_for_update(of=("self",)), year))
+    open_list = payment_list_open(year=year, region=region)
+    members = list(_rows(open_list.select_for_update(of=("self",)), year))
     if not members:
         raise Refused(f"{year} 年度没有待汇缴的记录。", code="nothing_to_remit")
-    number = (PaymentList.objects.aggregate(last=Max("number"))["last"] or 0) + 1
-    exported = _payment_list_file(number, (row for _, row in members))
-    payment_list = PaymentList(
-        number=number, year=year, rows=exported.rows, total=exported.total, frozen_by=by
-    )
+    exported = _payment_list_file(None, (row for _, row in members))
+    payment_list = PaymentList(year=year, rows=exported.rows, total=exported.total, frozen_by=by)
     payment_list.keep_file(exported.content)
-    payment_list.save()
+    number = _save_with_next_number(payment_list)
+    exported = replace(exported, number=number)
     enrollments = [_enrollment(facts) for facts, _ in members]
     PaymentListEntry.objects.bulk_create(
         (
@@ -119,8 +122,29 @@ def payment_list_freeze(*, year: int, by=None) -> PaymentListFile:
         ),
         batch_size=CHUNK,
     )
-    transition_many(enrollments, to=workflow.REMITTED, by=by, reason=f"缴费清单 #{number}")
+    moves_write(enrollments, to=workflow.REMITTED, by=by, reason=f"缴费清单 #{number}")
     return exported
+
+
+NUMBER_TRIES = 10
+
+
+def _save_with_next_number(payment_list: PaymentList) -> int:
+    """Save the list under the next free number. Two freezes at once (of different years)
+    may take the same number: the unique constraint makes the second wait for the first
+    to commit and fail, and it then takes the number after (the file does not carry it)."""
+    for _ in range(NUMBER_TRIES):
+        payment_list.number = (PaymentList.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+        try:
+            with transaction.atomic():
+                payment_list.save(force_insert=True)
+        except IntegrityError:
+            if not PaymentList.objects.filter(number=payment_list.number).exists():
+                raise  # another constraint: not a race for the number
+            payment_list.pk = None
+        else:
+            return payment_list.number
+    raise Refused("同时冻结的缴费清单太多，未能取得清单编号，请稍后重试。", code="busy")
 
 
 def payment_list_export_frozen(*, number: int) -> PaymentListFile:

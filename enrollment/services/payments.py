@@ -3,22 +3,29 @@ file, and the family mutual-aid choice. Refunds are in refunds.py, the reconcili
 totals in enrollment.selectors. Every change of money is one transaction with the
 enrollment's row locked."""
 
+import functools
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from office.incoming import Plan, Problem, read_rows
+from office.incoming import Plan, Problem, excerpt, read_rows
+from office.writes import amount_ceiling, max_lengths, refused_writes
 
 from .. import incoming, rules, workflow
-from ..models import Enrollment, EnrollmentEvent, Payment
-from .enrollments import EnrollmentRefused, move_locked
+from ..models import Enrollment, EnrollmentEvent, OptOut, Payment
+from .enrollments import EnrollmentRefused, late_cover, move_locked
 
 ZERO = Decimal("0.00")
+# what the database keeps, checked in the dry run rather than refused at the commit
+PAYMENT_MAX_LENGTHS = max_lengths(Payment, ["receipt_number"])
+AMOUNT_BELOW = amount_ceiling(Payment, "amount")
+PAID_BELOW = amount_ceiling(Enrollment, "amount_paid")
 PAYABLE_STATES = (
     workflow.NOT_ESTABLISHED,  # a Wuhan freshman pays for the entry year
     workflow.PENDING_REVIEW,
@@ -33,11 +40,60 @@ PAYABLE_STATES = (
 
 def payment_problem(enrollment: Enrollment) -> str:
     """Why no payment can be recorded on this enrollment, or "" (asked by the admin form)."""
+    if enrollment.state == workflow.OPTED_OUT:
+        return opted_out_message(enrollment.student, enrollment.policy_year)
     if enrollment.state not in PAYABLE_STATES:
         return f"{enrollment}：「{workflow.LABELS[enrollment.state]}」的参保记录不能登记缴费。"
     if enrollment.payer == workflow.GOVERNMENT:
         return f"{enrollment}：保费由政府补助（低保），学校不代收。"
     return ""
+
+
+def opted_out_message(who, policy_year) -> str:
+    return f"{who} 已签署 {policy_year} 的放弃参保承诺（主动放弃），不能登记缴费。"
+
+
+def late_payment_problem(enrollment: Enrollment, *, paid_on: date) -> str:
+    """Why a payment on `paid_on` would buy a late enrollment nothing (its cover could
+    not start inside the policy year: late_cover), or ""."""
+    if enrollment.kind != workflow.LATE or enrollment.state != workflow.DECLARED:
+        return ""
+    try:
+        late_cover(
+            student=enrollment.student,
+            policy_year=enrollment.policy_year,
+            declared_on=timezone.localdate(enrollment.created_at),
+            paid_on=paid_on,
+        )
+    except EnrollmentRefused as exc:
+        return str(exc)
+    return ""
+
+
+def receipt_recorded(receipt_number: str) -> str:
+    """Where a receipt number is already recorded, or "": a receipt is recorded once."""
+    payment = (
+        Payment.objects.select_related("enrollment__student", "enrollment__policy_year")
+        .filter(receipt_number=receipt_number)
+        .first()
+    )
+    if payment is None:
+        return ""
+    return (
+        f"收据号 {receipt_number} 已登记过（{payment.enrollment}，{payment.amount} 元，"
+        f"{payment.paid_on:%Y-%m-%d}），不能重复登记。"
+    )
+
+
+def payment_repeats(*, enrollment: Enrollment, amount: Decimal, paid_on: date) -> list[str]:
+    """Payments of the same enrollment, amount and date already recorded: most likely the
+    same money entered twice, so staff see them before a manual payment is saved."""
+    return [
+        f"{enrollment} 已有一笔 {paid_on:%Y-%m-%d} 缴纳的 {amount} 元（收据号 {receipt}）。"
+        for receipt in Payment.objects.filter(
+            enrollment=enrollment, amount=amount, paid_on=paid_on
+        ).values_list("receipt_number", flat=True)
+    ]
 
 
 def payment_record(
@@ -53,7 +109,7 @@ def payment_record(
     and flagged (`mismatch`); a declared enrollment whose premium is covered becomes paid."""
     with transaction.atomic():
         current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-        problem = payment_problem(current)
+        problem = payment_problem(current) or late_payment_problem(current, paid_on=paid_on)
         if problem:
             raise EnrollmentRefused(problem)
         if Payment.objects.filter(receipt_number=receipt_number).exists():
@@ -119,22 +175,29 @@ class PaymentsPlan(Plan):
             "flagged": [problem.as_json() for problem in self.flagged],
             "problems": [problem.as_json() for problem in self.problems],
             "applied": self.applied,
+            "skipped": self.skipped,
         }
 
 
-def payments_import_check(*, path: Path, policy_year, name: str = "") -> PaymentsPlan:
+def payments_import_check(
+    *, path: Path, policy_year, name: str = "", by_id_number: bool = True
+) -> PaymentsPlan:
     """Each line is matched to the student's enrollment of the year by student number (or
-    ID number). A receipt already recorded for the same student and amount is unchanged,
-    so importing the same file twice adds nothing; any other reuse is a problem."""
+    ID number, unless `by_id_number` is off: for who may not see full ID numbers). A
+    receipt already recorded for the same student and amount is unchanged, so importing
+    the same file twice adds nothing; any other reuse is a problem."""
     read = read_rows(
         path,
         name=name,
         labels=incoming.PAYMENT_LABELS,
         required=incoming.PAYMENT_REQUIRED,
-        parse=incoming.parse_payment,
+        parse=functools.partial(incoming.parse_payment, amount_below=AMOUNT_BELOW),
+        max_lengths=PAYMENT_MAX_LENGTHS,
     )
-    plan = PaymentsPlan(header_row=read.header.row, rows=read.rows, problems=read.problems)
-    lines = read.parsed
+    plan = PaymentsPlan(
+        header_row=read.header.row, rows=read.rows, problems=read.problems, skipped=read.skipped
+    )
+    lines = read.parsed if by_id_number else _by_student_number(read.parsed, plan)
     enrollments = Enrollment.objects.filter(policy_year=policy_year).filter(
         Q(
             student__student_number__in=[
@@ -155,16 +218,21 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
             receipt_number__in=[line.receipt_number for line in lines]
         ).values_list("receipt_number", "enrollment_id", "amount")
     }
+    opted_out = _opted_out(lines, policy_year)
+    late_declared = set(
+        enrollments.filter(kind=workflow.LATE, state=workflow.DECLARED).values_list("pk", flat=True)
+    )
     receipts = Counter(line.receipt_number for line in lines)
     paid_so_far = {}
     for line in lines:
         enrollment = by_number.get(line.student_number) if line.student_number else None
         enrollment = enrollment or (by_id.get(line.id_number) if line.id_number else None)
         if enrollment is None:
-            who = line.student_number or "该证件号码"
-            plan.problems.append(
-                Problem(line.row, "学号", f"{who} 在 {policy_year} 没有参保记录。")
-            )
+            who = excerpt(line.student_number) or "该证件号码"
+            message = f"{who} 在 {policy_year} 没有参保记录。"
+            if line.student_number in opted_out or line.id_number in opted_out:
+                message = opted_out_message(who, policy_year)
+            plan.problems.append(Problem(line.row, "学号", message))
             continue
         if receipts[line.receipt_number] > 1:
             plan.problems.append(
@@ -181,6 +249,18 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
                     )
                 )
             continue
+        if enrollment["state"] == workflow.OPTED_OUT:
+            who = line.student_number or "该证件号码"
+            plan.problems.append(Problem(line.row, "学号", opted_out_message(who, policy_year)))
+            continue
+        if enrollment["pk"] in late_declared:
+            late = Enrollment.objects.select_related("student", "policy_year").get(
+                pk=enrollment["pk"]
+            )
+            problem = late_payment_problem(late, paid_on=line.paid_on)
+            if problem:
+                plan.problems.append(Problem(line.row, "缴费日期", problem))
+                continue
         if enrollment["state"] not in PAYABLE_STATES:
             plan.problems.append(
                 Problem(
@@ -191,6 +271,15 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
             )
             continue
         already = paid_so_far.get(enrollment["pk"], enrollment["amount_paid"])
+        if already + line.amount >= PAID_BELOW:
+            plan.problems.append(
+                Problem(
+                    line.row,
+                    "金额",
+                    f"已缴金额将达到 {already + line.amount} 元，超出可登记的范围。",
+                )
+            )
+            continue
         flag = incoming.mismatch(
             amount=line.amount, premium_due=enrollment["premium_due"], already_paid=already
         )
@@ -201,11 +290,50 @@ def payments_import_check(*, path: Path, policy_year, name: str = "") -> Payment
     return plan
 
 
+def _opted_out(lines, policy_year) -> set[str]:
+    """Student and ID numbers of the file's students who opted out of the year (they may
+    have no enrollment at all: the collective run skipped them)."""
+    numbers = [line.student_number for line in lines if line.student_number]
+    ids = [line.id_number for line in lines if line.id_number]
+    found = OptOut.objects.filter(policy_year=policy_year).filter(
+        Q(student__student_number__in=numbers) | Q(student__id_number__in=ids)
+    )
+    return {
+        value
+        for pair in found.values_list("student__student_number", "student__id_number")
+        for value in pair
+        if value
+    }
+
+
+def _by_student_number(lines: list, plan: PaymentsPlan) -> list:
+    """The lines without their ID numbers. Whether a line matched would tell who may not
+    see full ID numbers which of the few thousand numbers possible for a student is the
+    real one, so a line with an ID number only is left out, whether it matches or not."""
+    kept = []
+    for line in lines:
+        if line.student_number:
+            kept.append(replace(line, id_number=""))
+        else:
+            plan.problems.append(Problem(line.row, "学号", ID_NUMBER_NOT_MATCHED))
+    return kept
+
+
+ID_NUMBER_NOT_MATCHED = (
+    "没有学号：只有可查看完整证件号码的人员才能按证件号码核对缴费，请补填学号后重新上传。"
+)
+
+
+@refused_writes()
 @transaction.atomic
-def payments_import_apply(*, path: Path, policy_year, by=None, name: str = "") -> PaymentsPlan:
+def payments_import_apply(
+    *, path: Path, policy_year, by=None, name: str = "", by_id_number: bool = True
+) -> PaymentsPlan:
     """The dry run again, then every usable line recorded (flagged ones included), all
     or nothing."""
-    plan = payments_import_check(path=path, policy_year=policy_year, name=name)
+    plan = payments_import_check(
+        path=path, policy_year=policy_year, name=name, by_id_number=by_id_number
+    )
     for line, enrollment_id in plan.lines:
         payment_record(
             enrollment=Enrollment(pk=enrollment_id),
@@ -235,7 +363,8 @@ def enrollment_choose_family_aid(*, enrollment: Enrollment, at: datetime, by=Non
         deadline = current.policy_year.family_aid_deadline_at
         if at > deadline:
             raise EnrollmentRefused(
-                f"家庭共济缴费须在 {deadline:%Y-%m-%d %H:%M} 前选择，已过截止时间。"
+                f"家庭共济缴费须在 {timezone.localtime(deadline):%Y-%m-%d %H:%M} 前选择，"
+                "已过截止时间。"
             )
         if current.kind == workflow.FRESHMAN or current.state not in (
             workflow.DECLARED,

@@ -11,12 +11,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from office import exports, spreadsheets
+from office import exports, headers, spreadsheets
 from office.errors import Refused
+from office.incoming import excerpt
 from office.jobs import enqueue
+from office.rows import DataRows
+from office.writes import refused_writes
 
 from .. import roster, rules
 from ..models import (
@@ -24,10 +27,9 @@ from ..models import (
     Student,
 )
 from .common import CHUNK, Progress, chunks
+from .roster_report import roster_summary
 
 logger = logging.getLogger(__name__)
-PREVIEW_ROWS = 100
-STORED_ERRORS = 1000
 STUDENT_MAX_LENGTHS = {
     field.name: field.max_length
     for field in Student._meta.concrete_fields
@@ -52,18 +54,20 @@ def student_derive_from_id(student: Student) -> None:
 def roster_check(*, path: Path, name: str = "", progress: Progress | None = None) -> roster.Plan:
     """The dry run: read, validate and compare with the roster; writes nothing.
     Raises FileRefused (HeaderError included) for a file that cannot be used at all."""
-    sheet = spreadsheets.read_sheet(path, name=name)
-    header = roster.find_header(
-        sheet.head, first_row=sheet.first_row, max_lengths=STUDENT_MAX_LENGTHS
+    sheet, header = headers.find_table(
+        spreadsheets.read_sheets(path, name=name),
+        find=functools.partial(roster.find_header, max_lengths=STUDENT_MAX_LENGTHS),
     )
     total = max(sheet.height - header.index - 1, 0)
     parsed = []
+    data = DataRows(sheet, header)
     with _cyclic_gc_paused():
-        for row_number, cells in spreadsheets.iter_data_rows(sheet, header.index):
+        for row_number, cells in data:
             parsed.append(roster.parse_row(header, row_number, cells))
             if progress and len(parsed) % CHUNK == 0:
                 progress(len(parsed), total)
-    del sheet  # the workbook's own copy of every cell is not needed any more
+    skipped = len(data.skipped)
+    del sheet, data  # the workbook's own copy of every cell is not needed any more
     total = len(parsed)
     existing_by_key, key_by_student_number = _existing_students(parsed)
     plan = roster.plan_import(
@@ -72,6 +76,7 @@ def roster_check(*, path: Path, name: str = "", progress: Progress | None = None
         existing_by_key=existing_by_key,
         key_by_student_number=key_by_student_number,
     )
+    plan.skipped = skipped
     if progress:
         progress(total, total)
     return plan
@@ -142,12 +147,14 @@ def _students_with_ids(id_type: str, numbers: list[str], fields: tuple) -> Itera
             yield from cursor.fetchall()
 
 
+@refused_writes()
 @transaction.atomic
 def roster_apply(
     *, plan: roster.Plan, valid_only: bool = False, progress: Progress | None = None
 ) -> dict:
     """Write a checked plan in one transaction: everything, or with `valid_only` the valid
-    rows. A plan with rejected rows and no `valid_only` writes nothing."""
+    rows. A plan with rejected rows and no `valid_only` writes nothing; so does a write
+    the database refuses (a WriteRefused saying which rule: office.writes)."""
     if plan.rejected_rows and not valid_only:
         raise RosterImportError(
             f"有 {plan.invalid_rows} 行数据有误，未导入任何数据。"
@@ -279,7 +286,9 @@ def roster_import_run_check(*, import_id: int) -> None:
                 ContentFile(roster_error_workbook(plan)),
             )
         RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.CHECKING).update(
-            status=RosterImport.Status.CHECKED, summary=_summary(plan), produced_file=produced_file
+            status=RosterImport.Status.CHECKED,
+            summary=roster_summary(plan),
+            produced_file=produced_file,
         )
 
 
@@ -291,13 +300,14 @@ def _failing_job(import_id: int):
         yield
     except spreadsheets.FileRefused as exc:  # HeaderError included
         RosterImport.mark_failed(import_id, str(exc), status=RosterImport.Status.REFUSED)
-    except RosterImportError as exc:
+    except Refused as exc:  # RosterImportError, and a write the database refused
         RosterImport.mark_failed(import_id, str(exc))
     except Exception as exc:
         logger.exception("roster import %s failed", import_id)
         RosterImport.mark_failed(
             import_id,
-            f"导入失败，未写入任何数据（{type(exc).__name__}: {exc}）。请联系系统管理员。",
+            f"导入失败，未写入任何数据（{type(exc).__name__}: {excerpt(str(exc), 200)}）。"
+            "请联系系统管理员。",
         )
 
 
@@ -333,55 +343,12 @@ def roster_import_run_commit(*, import_id: int) -> None:
             locked = RosterImport.objects.select_for_update().get(pk=import_id)
             if locked.status != RosterImport.Status.IMPORTING:
                 return
-            try:
-                result = roster_apply(plan=plan, valid_only=locked.valid_only)
-            except IntegrityError as exc:
-                raise RosterImportError(
-                    "名册在检查之后已被修改（例如另一份名单同时导入了相同的学生），"
-                    "未写入任何数据。请重新上传该文件。"
-                ) from exc
+            result = roster_apply(plan=plan, valid_only=locked.valid_only)
             locked.status = RosterImport.Status.IMPORTED
-            locked.summary = {**locked.summary, **_summary(plan), "result": result}
+            locked.summary = {**locked.summary, **roster_summary(plan), "result": result}
             locked.finished_at = timezone.now()
             locked.save(update_fields=["status", "summary", "finished_at"])
 
 
 def _progress_of(import_id: int) -> Progress:
     return functools.partial(RosterImport.report_progress, import_id)
-
-
-def _summary(plan: roster.Plan) -> dict:
-    data = plan.as_json()
-    data["invalid_rows"] = plan.invalid_rows
-    data["invalid_total"] = len(data["invalid"])
-    data["invalid"] = data["invalid"][:STORED_ERRORS]
-    data["ineligible_total"] = len(data["ineligible"])
-    data["ineligible"] = data["ineligible"][:STORED_ERRORS]
-    data["header_row"] = plan.header.row
-    data["unknown_columns"] = plan.header.unknown
-    data["preview_new"] = [_preview(values) for values in plan.new[:PREVIEW_ROWS]]
-    data["preview_updated"] = [
-        {
-            "student_number": values["student_number"],
-            "name": values["name"],
-            "changes": {name: [_plain(old), _plain(new)] for name, (old, new) in changes.items()},
-        }
-        for _, values, changes in plan.updated[:PREVIEW_ROWS]
-    ]
-    return data
-
-
-def _preview(values: dict) -> dict:
-    return {
-        "student_number": values.get("student_number", ""),
-        "name": values.get("name", ""),
-        "masked_id_number": rules.mask_id(values.get("id_number", "")),
-        "college": values.get("college", ""),
-        "registered_on": _plain(values.get("registered_on")),
-    }
-
-
-def _plain(value):
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    return str(value)

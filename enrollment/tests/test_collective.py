@@ -20,6 +20,7 @@ from pathlib import Path
 import factory
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.urls import reverse
@@ -32,6 +33,7 @@ from enrollment.tests.factories import EnrollmentRowFactory, StudentFactory
 from office.tests.factories import StaffFactory
 
 PROJECT = Path(__file__).resolve().parents[2]
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 needs_broker = pytest.mark.skipif(
     settings.CELERY_TASK_ALWAYS_EAGER,
     reason="REDIS_URL is not set: no broker for a worker to be killed; CI runs this on Redis",
@@ -56,6 +58,7 @@ def facts(**overrides) -> rules.EligibilityFacts:
     [
         (rules.Candidate(facts()), ""),
         (rules.Candidate(facts(), opted_out=True), "opted_out"),
+        (rules.Candidate(facts(), opted_out=True, commitment_missing=True), "commitment_missing"),
         # graduating in June 2026: covered to 31 Dec 2026, so still enrolled for 2026
         (rules.Candidate(facts(), graduation_date=date(2026, 6, 30)), ""),
         (rules.Candidate(facts(), graduation_date=date(2025, 6, 30)), "graduated"),
@@ -82,23 +85,25 @@ def test_who_the_collective_run_skips(candidate, expected):
     ],
 )
 def test_gap_years_count_recorded_years_from_2025(entry_year, covered, recorded, expected):
-    assert (
-        rules.gap_years(
-            year=2026,
-            entry_year=entry_year,
-            covered_years=covered,
-            recorded_years=recorded,
-            counted_from=2025,
-        )
-        == expected
+    history = rules.History(covered=frozenset(covered), on_record=frozenset(covered))
+    gaps = rules.gap_years(
+        history,
+        year=2026,
+        entry_year=entry_year,
+        complete_years=frozenset(recorded),
+        counted_from=2025,
     )
+    assert gaps.years == expected
 
 
 # --- the run ------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_run_enrolls_prices_and_skips_with_reasons(shanghai_2026, live_worker):
+def test_the_run_enrolls_prices_and_skips_with_reasons(
+    shanghai_2026, live_worker, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     students = StudentFactory.create_in_bulk(
         12, college=factory.Iterator(["医学院", "法学院", "外国语学院"])
     )
@@ -112,6 +117,7 @@ def test_the_run_enrolls_prices_and_skips_with_reasons(shanghai_2026, live_worke
         policy_year=shanghai_2026,
         reason=OptOut.Reason.INSURED_ELSEWHERE,
         signed_on=date(2025, 11, 20),
+        commitment=ContentFile(PDF, name="承诺书.pdf"),
     )
 
     run = _run_to_the_end(shanghai_2026)
@@ -185,6 +191,34 @@ def test_a_year_the_portal_did_not_run_gives_no_gap(shanghai_2025, shanghai_2026
 
     assert Enrollment.objects.get(student=b, policy_year=shanghai_2026).waiting_months == 0
     assert run.summary["with_waiting"] == 0
+
+
+@pytest.mark.django_db
+def test_an_opt_out_without_its_scan_is_skipped_and_reported_as_missing_it(
+    shanghai_2026, settings, tmp_path
+):
+    """Issue #10, point 15: two opt-outs, one with its scanned 承诺书 and one without;
+    neither is enrolled, and the report names the one whose commitment is missing."""
+    settings.MEDIA_ROOT = tmp_path
+    signed, unsigned, other = StudentFactory.create_in_bulk(3)
+    for student, scan in ((signed, ContentFile(PDF, name="承诺书.pdf")), (unsigned, None)):
+        OptOut.objects.create(
+            student=student,
+            policy_year=shanghai_2026,
+            reason=OptOut.Reason.INSURED_ELSEWHERE,
+            signed_on=date(2025, 11, 20),
+            commitment=scan,
+        )
+    run = CollectiveRun.objects.create(policy_year=shanghai_2026, summary={})
+
+    services.collective_run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert list(Enrollment.objects.values_list("student_id", flat=True)) == [other.pk]
+    assert run.summary["skipped"] == {"opted_out": 1, "commitment_missing": 1}
+    [missing] = [e for e in run.summary["exceptions"] if e["code"] == "commitment_missing"]
+    assert missing["student_number"] == unsigned.student_number
+    assert "承诺书" in missing["reason"]
 
 
 def _run_to_the_end(policy_year, timeout: float = 30) -> CollectiveRun:
@@ -422,10 +456,13 @@ def test_command_runs_and_reports_in_json(shanghai_2026, live_worker):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("year", "message"), [(2031, "没有 2031"), (2025, "多个统筹地区")])
-def test_command_refuses_an_unknown_or_ambiguous_year(year, message):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--year", "2031"], "没有 2031"), (["--year", "2025", "--region", "beijing"], "没有 2025")],
+)
+def test_command_refuses_a_year_the_region_does_not_have(args, message):
     with pytest.raises(CommandError, match=message) as raised:
-        call_command("run_collective_enrollment", "--year", str(year), stderr=StringIO())
+        call_command("run_collective_enrollment", *args, stderr=StringIO())
     assert raised.value.returncode == 2
 
 

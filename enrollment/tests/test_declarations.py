@@ -385,6 +385,7 @@ def test_results_move_pending_review_to_established_and_failed(tmp_path, shangha
         "unchanged": 0,
         "problems": [],
         "applied": False,
+        "skipped": 0,
     }
     assert plan.summary() == "数据行 2，已建账 1，建账失败 1，无变化 0，有问题 0 行"
     assert state_of(confirmed[0]) == "pending_review"  # a dry run writes nothing

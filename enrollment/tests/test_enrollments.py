@@ -111,10 +111,15 @@ def test_a_late_enrollment_keeps_the_region_the_student_was_enrolled_in(freshman
     assert str(refused.value) == f"{freshman} 已有 {wuhan_2025} 的参保记录。"
 
 
-def test_a_late_enrollment_without_a_region_in_an_ambiguous_year_is_refused(freshman):
-    with pytest.raises(services.EnrollmentRefused, match="有多个统筹地区"):
-        services.enrollment_declare_late(student=freshman, today=date(2025, 12, 28))
-    assert not Enrollment.objects.exists()
+@pytest.mark.parametrize("region", ["shanghai", "wuhan"])
+def test_a_late_enrollment_without_a_region_is_in_the_school_regions_year(
+    freshman, region, settings
+):
+    settings.SCHOOL_REGION = region
+
+    quote = services.enrollment_quote_late(student=freshman, today=date(2025, 3, 6))
+
+    assert quote.policy_year.code == f"{region}-2025"
 
 
 def test_bulk_confirmation_in_the_admin(client, shanghai_2026, staff):

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from enrollment import services
 from enrollment.models import Refund
@@ -109,7 +110,8 @@ def test_every_office_workbook_opens_in_libreoffice_with_its_values(shanghai_202
         ["2", second.name, ID, second.id_number, "25000002", "法学院", *scheme, "355", ""],
         ["合计", "", "", "", "", "", "", "", "", "710", "2 人"],
     ]
-    reason, on = str(refund.get_reason_display()), f"{refund.created_at:%Y-%m-%d}"
+    reason = str(refund.get_reason_display())
+    on = f"{timezone.localtime(refund.created_at):%Y-%m-%d}"  # the office's date
     assert files["refunds"] == [
         ["序号", "学号", "姓名", "学院", "缴费年度", "退费金额", "退费原因", "登记时间"],
         ["1", "0025000001", "=1+1", "医学院", "2026", "0.01", reason, on],

@@ -36,8 +36,10 @@ def test_from_the_registration_list_to_the_bureaus_answer(tmp_path, results_file
     )
     upload = load_workbook(BytesIO(services.declaration_batch_export(batch=batch, by=clerk)))
     declared = [r[6] for r in upload.active.iter_rows(min_row=2, values_only=True)]
-    moved, refused = services.enrollments_confirm(
-        enrollments=Enrollment.objects.filter(declaration_batch=batch), by=clerk
+    moved, refused = services.enrollments_move(
+        enrollments=Enrollment.objects.filter(declaration_batch=batch),
+        to="pending_review",
+        by=clerk,
     )
     first, second, *_ = Student.objects.filter(enrollments__isnull=False).order_by("student_number")
     answer = results_file(

@@ -93,17 +93,18 @@ def test_a_file_without_the_required_columns_is_refused_as_a_whole(tmp_path, con
     assert {e.state for e in Enrollment.objects.all()} == {workflow.PENDING_REVIEW}
 
 
-def test_a_year_with_two_regions_needs_region(results_file):
+def test_a_bare_year_is_the_school_regions_and_region_names_another(results_file):
     path = results_file([])
 
-    with pytest.raises(CommandError, match="多个统筹地区") as refused:
-        run("import_bureau_results", str(path), "--year", "2025")
+    with pytest.raises(CommandError, match="没有 2025 年度（beijing）") as refused:
+        run("import_bureau_results", str(path), "--year", "2025", "--region", "beijing")
     code, out = run(
         "import_bureau_results", str(path), "--year", "2025", "--region", "wuhan", "--json"
     )
+    bare, _ = run("import_bureau_results", str(path), "--year", "2025", "--json")
 
     assert refused.value.returncode == 2
-    assert (code, json.loads(out)["rows"]) == (0, 0)
+    assert (code, json.loads(out)["rows"], bare) == (0, 0, 0)
 
 
 @pytest.mark.parametrize("command", ["import_payments", "import_bureau_results"])

@@ -18,7 +18,14 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from enrollment import services, workflow
-from enrollment.models import Enrollment, EnrollmentEvent, OptOut, Payment, Refund
+from enrollment.models import (
+    Enrollment,
+    EnrollmentEvent,
+    OptOut,
+    Payment,
+    PersonalDataAccess,
+    Refund,
+)
 from enrollment.services import payments as payments_module
 from enrollment.services.opt_outs import MAX_COMMITMENT_BYTES
 from enrollment.tests.factories import (
@@ -128,6 +135,47 @@ def test_paid_comes_only_from_a_recorded_payment(shanghai_2026):
         services.enrollment_transition(enrollment=enrollment, to="paid")
 
 
+def test_a_manual_payment_repeating_one_on_record_is_shown_before_it_is_saved(
+    client, staff, shanghai_2026
+):
+    """Issue #10, point 15: the same enrollment, amount and date as a recorded payment is
+    shown with it and saved only once ticked as another payment; a receipt number on
+    record is never saved again."""
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+    PaymentFactory(enrollment=enrollment, paid_on=date(2025, 11, 25), receipt_number="SJ-0001")
+    client.force_login(staff("财务"))
+    url = reverse("admin:enrollment_payment_add")
+    typed = {
+        "enrollment": enrollment.pk,
+        "amount": "355.00",
+        "paid_on": "2025-11-25",
+        "channel": "cash",
+        "receipt_number": "SJ-0002",
+    }
+
+    shown = client.post(url, typed)
+
+    assert shown.status_code == 200  # the form again: nothing saved
+    page = shown.content.decode()
+    assert "SJ-0001" in page and 'type="checkbox" name="confirm_repeat"' in page
+    assert Payment.objects.count() == 1
+
+    same_receipt = client.post(
+        url, {**typed, "paid_on": "2025-11-26", "receipt_number": "SJ-0001", "confirm_repeat": "on"}
+    )
+
+    assert "收据号 SJ-0001 已登记过" in same_receipt.content.decode()
+    assert Payment.objects.count() == 1
+
+    confirmed = client.post(url, {**typed, "confirm_repeat": "on"})
+
+    assert confirmed.status_code == 302
+    receipts = sorted(Payment.objects.values_list("receipt_number", flat=True))
+    assert receipts == ["SJ-0001", "SJ-0002"]
+    # 355.00 + 355.00 = 710.00: recorded, and flagged as paid twice for a refund
+    assert fresh(enrollment).amount_paid == Decimal("710.00")
+
+
 def test_no_payment_is_taken_for_a_government_paid_student(shanghai_2026):
     enrollment = EnrollmentFactory(
         student__seq=1, student__subsidy_category="low_income_family", policy_year=shanghai_2026
@@ -176,6 +224,7 @@ def test_a_payment_file_is_recorded(payment_file, payers, shanghai_2026):
         "flagged": [],
         "problems": [],
         "applied": False,
+        "skipped": 0,
     }
     assert not Payment.objects.exists()  # a dry run writes nothing
 
@@ -246,6 +295,37 @@ def test_importing_the_same_file_again_adds_nothing(payment_file, payers, shangh
     assert (again.unchanged, again.lines, again.problems) == (2, [], [])
     assert Payment.objects.count() == 2
     assert fresh(payers[0]).amount_paid == PREMIUM  # not 710.00
+
+
+def test_a_payment_line_for_an_opted_out_student_says_so(payment_file, shanghai_2026):
+    """Issue #10, point 15: one student opted out before the collective run (so has no
+    enrollment), another after it (enrollment 主动放弃): each line says the student opted
+    out, not that there is no enrollment."""
+    before_the_run = StudentFactory(seq=1)
+    OptOut.objects.create(
+        student=before_the_run,
+        policy_year=shanghai_2026,
+        reason=OptOut.Reason.INSURED_ELSEWHERE,
+        signed_on=date(2025, 11, 12),
+    )
+    services.enrollment_transition(
+        enrollment=EnrollmentFactory(student__seq=2, policy_year=shanghai_2026),
+        to="opted_out",
+        reason="已在外地参保",
+    )
+    path = payment_file(
+        [
+            ["25020001", "355.00", "2025-11-25", "现金", "SJ-0001"],
+            ["25020002", "355.00", "2025-11-25", "现金", "SJ-0002"],
+        ]
+    )
+
+    plan = services.payments_import_check(path=path, policy_year=shanghai_2026)
+
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "学号"), (3, "学号")]
+    assert all("放弃参保承诺" in p.message for p in plan.problems)
+    assert not any("没有参保记录" in p.message for p in plan.problems)
+    assert plan.lines == []
 
 
 def test_a_receipt_reused_for_someone_else_is_a_problem(payment_file, payers, shanghai_2026):
@@ -331,6 +411,27 @@ def test_family_aid_can_be_chosen_until_the_deadline(shanghai_2026):
         "student",
     ]
     assert fresh(early).events.last().reason.startswith("改为家庭共济缴费")
+
+
+def test_times_shown_to_staff_are_in_shanghai_time(shanghai_2026, admin_user):
+    """Issue #10, point 12: the deadline is 20 Dec 17:00 in Shanghai (guide Q18), stored
+    as 09:00 UTC; staff read 17:00."""
+    enrollment = EnrollmentFactory(student__seq=1, policy_year=shanghai_2026)
+
+    with pytest.raises(services.EnrollmentRefused) as refused:
+        services.enrollment_choose_family_aid(
+            enrollment=enrollment, at=datetime(2025, 12, 21, 9, 0, tzinfo=SHANGHAI)
+        )
+
+    assert "2025-12-20 17:00" in str(refused.value)
+    access = PersonalDataAccess.objects.create(
+        user=admin_user, action=PersonalDataAccess.Action.EXPORT, detail="退费清单"
+    )
+    PersonalDataAccess.objects.filter(pk=access.pk).update(
+        at=datetime(2025, 12, 20, 9, 0, tzinfo=ZoneInfo("UTC"))
+    )
+    access.refresh_from_db()
+    assert str(access).endswith("2025-12-20 17:00")
 
 
 def test_family_aid_is_not_for_freshmen(shanghai_2026):
@@ -544,9 +645,10 @@ def test_two_clicks_on_record_refunds_refund_once(shanghai_2026):
     ],
 )
 def test_a_wuhan_freshmans_failed_account_is_refunded_once_the_failure_is_final(
-    wuhan_2025, today, refunded
+    wuhan_2025, today, refunded, settings
 ):
     """Wuhan charges the freshman year, 400.00 (wuhan notice Q&A 三(三))."""
+    settings.SCHOOL_REGION = "wuhan"
     enrollment = FreshmanEnrollmentFactory(
         student=StudentFactory(seq=1, registered_on=date(2025, 9, 1)),
         policy_year=wuhan_2025,

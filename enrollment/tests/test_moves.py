@@ -62,7 +62,7 @@ def test_a_row_changed_meanwhile_stops_the_whole_move(shanghai_2026):
     # another clerk establishes the second one after these rows were read
     services.enrollment_transition(enrollment=second, to=workflow.ESTABLISHED)
 
-    with pytest.raises(services.EnrollmentRefused, match="部分记录已被他人修改"):
+    with pytest.raises(workflow.TransitionRefused, match="部分记录已被他人修改"):
         moves_write(read, to=workflow.FAILED, reason="姓名不符")
 
     assert (current(first).state, current(second).state) == ("declared", "established")

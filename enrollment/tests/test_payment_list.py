@@ -4,18 +4,20 @@ byte-identical re-export. Premium 355.00 from shanghai-student-insurance-guide Q
 import hashlib
 import importlib
 import json
+import threading
 from decimal import Decimal
 from io import BytesIO, StringIO
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection, connections
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from enrollment import services, workflow
 from enrollment.models import Enrollment, PaymentList, PersonalDataAccess, Student
-from enrollment.tests.factories import EnrollmentFactory, PaymentFactory
+from enrollment.tests.factories import EnrollmentFactory, EnrollmentRowFactory, PaymentFactory
 from office.errors import Refused
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +80,73 @@ def test_freezing_remits_the_members_and_reexport_is_byte_identical(enrollments,
     assert hashlib.sha256(again.content).hexdigest() == PaymentList.objects.get().sha256
     with pytest.raises(Refused, match="没有待汇缴"):
         services.payment_list_freeze(year=2026)
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need PostgreSQL (SQLite serialises them); CI runs it there",
+)
+
+
+def freeze_at_once(years: list[int]) -> tuple[dict, list[Exception]]:
+    """`payment_list_freeze` for each year, in threads started together: the lists frozen
+    by position, and what was raised."""
+    barrier = threading.Barrier(len(years))
+    frozen, raised = {}, []
+
+    def freeze(position: int, year: int) -> None:
+        try:
+            barrier.wait()
+            frozen[position] = services.payment_list_freeze(year=year)
+        except Exception as exc:  # kept for the assertions
+            raised.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=freeze, args=pair) for pair in enumerate(years)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return frozen, raised
+
+
+def collected(policy_year, count: int) -> None:
+    """`count` established enrollments whose 355.00 the school collected."""
+    EnrollmentRowFactory.create_batch(count, policy_year=policy_year, amount_paid=PREMIUM)
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_freezes_at_once_for_different_years_take_numbers_one_after_the_other(
+    shanghai_2025, shanghai_2026
+):
+    """Issue #10, point 13: both used to take list number 1 and the second crashed on
+    the unique number."""
+    collected(shanghai_2025, 40)
+    collected(shanghai_2026, 40)
+
+    frozen, raised = freeze_at_once([2025, 2026])
+
+    assert raised == []
+    assert sorted(exported.number for exported in frozen.values()) == [1, 2]
+    by_year = dict(PaymentList.objects.values_list("year", "number"))
+    assert by_year == {2025: frozen[0].number, 2026: frozen[1].number}
+    # 40 × 355.00 = 14,200.00 on each list
+    assert [(e.rows, e.total) for e in frozen.values()] == [(40, Decimal("14200.00"))] * 2
+    assert Enrollment.objects.filter(state=workflow.REMITTED).count() == 80
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_freezes_at_once_for_one_year_make_one_list(shanghai_2026):
+    collected(shanghai_2026, 40)
+
+    frozen, raised = freeze_at_once([2026, 2026])
+
+    assert [exported.rows for exported in frozen.values()] == [40]
+    assert [type(exc) for exc in raised] == [Refused] and "没有待汇缴" in str(raised[0])
+    assert PaymentList.objects.count() == 1
 
 
 def test_command_json_and_exit_codes(enrollments, tmp_path):

@@ -125,16 +125,20 @@ def test_auditors_cannot_upload(client, staff):
     assert client.get(reverse("admin:enrollment_roster_upload")).status_code == 403
 
 
-def test_error_workbook_is_for_its_uploader_or_full_id_viewers(client, tmp_path, settings, staff):
+def test_error_workbook_is_for_who_may_import_and_see_full_ids(client, tmp_path, settings, staff):
     settings.MEDIA_ROOT = tmp_path
-    uploader = StaffFactory()
+    uploader = StaffFactory(permissions=["add_rosterimport", "view_rosterimport"])
     path = xlsx(tmp_path / "r.xlsx", [row(id_number="123")])
     roster_import = services.roster_import_file(
         content=path.read_bytes(), name="r.xlsx", user=uploader
     )
     url = reverse("admin:enrollment_rosterimport_errors", args=[roster_import.pk])
 
-    client.force_login(staff("学生处"))  # may import, may not see others' full IDs
+    client.force_login(uploader)  # its uploader, without full IDs
     assert client.get(url).status_code == 403
+    client.force_login(staff("财务"))
+    assert client.get(url).status_code == 403
+    client.force_login(staff("学生处"))
+    assert client.get(url).status_code == 200
     client.force_login(staff("医保办"))
     assert client.get(url).status_code == 200

@@ -1,12 +1,14 @@
 """Importing real roster files end to end: the command, the services, the database."""
 
 import json
+import re
 import zipfile
 from io import BytesIO, StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from enrollment import services
@@ -376,3 +378,85 @@ def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(tmp_pat
     roster_import.refresh_from_db()
     assert roster_import.status == "failed"
     assert "未写入任何数据" in roster_import.error
+
+
+# --- what the report says (issue #10 point 7) --------------------------------------------------
+
+
+def checked_report(client, staff, path) -> str:
+    """The report page of `path` checked as an upload, as 医保办 sees it."""
+    roster_import = _roster_import_create(content=path.read_bytes(), name=path.name, user=None)
+    services.roster_import_run_check(import_id=roster_import.pk)
+    client.force_login(staff("医保办"))
+    page = client.get(reverse("admin:enrollment_rosterimport_change", args=[roster_import.pk]))
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def section(page: str, name: str) -> str:
+    return page.split(f'id="{name}"', 1)[1].split("</div>", 1)[0]
+
+
+def test_rows_in_error_and_ineligible_rows_show_their_name_and_student_number(
+    tmp_path, uploader, client, staff
+):
+    rows = [
+        *students(2),
+        row(name="王五", student_number="X9", id_number="12345"),
+        row(name="Kim", student_number="X10", id_number="M12345678", **{"证件类型": "护照"}),
+    ]
+
+    page = checked_report(client, staff, xlsx(tmp_path / "名单.xlsx", rows))
+    _, report = import_roster(tmp_path / "名单.xlsx")
+
+    assert "<td>王五</td><td>X9</td>" in section(page, "invalid")
+    assert "<td>Kim</td><td>X10</td>" in section(page, "ineligible")
+    assert (report["invalid"][0]["name"], report["invalid"][0]["student_number"]) == ("王五", "X9")
+    assert report["ineligible"][0]["name"] == "Kim"  # the command's --json says it too
+
+
+def test_the_change_preview_is_in_the_staff_language(tmp_path, uploader, client, staff):
+    services.roster_apply(plan=services.roster_check(path=xlsx(tmp_path / "a.xlsx", [row()])))
+    changed = row(**{"专业名称": "法学", "学习形式": "非全日制"})
+
+    page = section(
+        checked_report(client, staff, xlsx(tmp_path / "b.xlsx", [changed])), "preview-updated"
+    )
+
+    assert "专业名称：临床医学 → 法学" in page
+    assert "学习形式：全日制 → 非全日制" in page
+    assert "major" not in page and "part_time" not in page
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("名单.xlsx", "zip without a workbook"),  # the reader: "File not found '_rels/.rels'"
+        ("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)),  # "Cfb error: …"
+    ],
+)
+def test_a_workbook_the_reader_cannot_open_is_refused_in_chinese(tmp_path, name, content):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_roster", str(path))
+
+    said = str(refused.value)
+    assert refused.value.returncode == 2
+    assert "无法读取 Excel 文件" in said
+    assert not re.search(r"[A-Za-z]{3,}", re.sub(r"Excel|WPS|xlsx?", "", said))  # no reader words
+
+
+def test_a_csv_the_reader_cannot_take_is_refused_in_chinese(tmp_path):
+    path = tmp_path / "名单.csv"
+    path.write_bytes(("姓名,学号\n张三,1\n李四," + '"' + "x" * 200_000 + '"\n').encode())
+
+    with pytest.raises(spreadsheets.FileRefused) as refused:
+        spreadsheets.read_sheet(path)
+
+    assert refused.value.message == "csv 文件第 3 行有单元格超过 131072 个字符，无法读取。"

@@ -4,27 +4,33 @@ office.views.job_progress)."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from office import admin_pages
+from office.errors import Refused
 from office.tables import Table, counts_table
 
 from .. import rules, services, workflow
 from ..forms import PolicyYearForm
-from ..models import CollectiveRun
+from ..models import CollectiveRun, Enrollment
 
 
 def collective_run_start(request, admin_site):
     form = PolicyYearForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        start = services.collective_run_start(
-            policy_year=form.cleaned_data["policy_year"], by=request.user
-        )
-        if start.action == "running":
-            messages.warning(request, _("A collective run for this year is already running."))
-        elif start.action == "resumed":
-            messages.warning(request, _("The run's worker had stopped; the run was resumed."))
-        return redirect("admin:enrollment_collectiverun_change", start.run.pk)
+        try:
+            start = services.collective_run_start(
+                policy_year=form.cleaned_data["policy_year"], by=request.user
+            )
+        except Refused as exc:  # a draft year
+            messages.error(request, str(exc))
+        else:
+            if start.action == "running":
+                messages.warning(request, _("A collective run for this year is already running."))
+            elif start.action == "resumed":
+                messages.warning(request, _("The run's worker had stopped; the run was resumed."))
+            return redirect("admin:enrollment_collectiverun_change", start.run.pk)
     return admin_pages.page(
         request,
         admin_site,
@@ -69,5 +75,22 @@ def collective_run_detail(request, admin_site, pk):
             "created": {workflow.LABELS[k]: v for k, v in report.get("created", {}).items()},
             "skipped": {rules.SKIP_LABELS[k]: v for k, v in report.get("skipped", {}).items()},
             "tables": tables,
+            **_missing_history(run),
         },
     )
+
+
+def _missing_history(run: CollectiveRun) -> dict:
+    """The students the run gave a waiting period only because the portal holds no record
+    of them for a past year, and how many still have one (an import of prior coverage
+    counts them again), with the link to them."""
+    still = Enrollment.objects.filter(
+        policy_year=run.policy_year_id, unrecorded_gap_years__gt=0
+    ).count()
+    url = reverse("admin:enrollment_enrollment_changelist")
+    return {
+        "missing_history": (run.summary or {}).get("missing_history", 0),
+        "missing_history_now": still,
+        "missing_history_url": f"{url}?policy_year__id__exact={run.policy_year_id}&history=missing",
+        "prior_coverage_url": reverse("admin:enrollment_priorcoverage_import"),
+    }

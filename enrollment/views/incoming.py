@@ -2,14 +2,10 @@
 
 import functools
 
-from django.contrib import messages
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from office import admin_pages, incoming
-from office.errors import Refused
-from office.tables import Table, problems_table
+from office.incoming_views import incoming_file_page
 from policies.models import PolicyYear
 
 from .. import services
@@ -17,72 +13,23 @@ from ..forms import IncomingFileForm
 from ..models import DeclarationBatch, Payment
 
 
-def incoming_file(request, admin_site, *, kind: str, check, apply, title: str, intro: str, opts):
-    """The upload waits under a name of ours between the two steps (office.incoming), is
-    read again to apply, and is applied once; `check` and `apply` are the importer's
-    services, given the policy year chosen with the upload."""
-    confirming = request.method == "POST" and "token" in request.POST
-    form = IncomingFileForm(None if confirming else request.POST or None, request.FILES or None)
-    context = {}
-    now = timezone.now()
-    if confirming:
-        try:
-            stored = incoming.incoming_file_find(token=request.POST["token"], kind=kind, now=now)
-            policy_year = get_object_or_404(PolicyYear, pk=stored.parameters["policy_year"])
-            form = IncomingFileForm(initial={"policy_year": policy_year.pk})
-            plan = incoming.incoming_file_apply(
-                incoming_file=stored,
-                apply=functools.partial(apply, policy_year=policy_year, by=request.user),
-                by=request.user,
-                now=now,
-            )
-        except Refused as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Done: %(summary)s") % {"summary": plan.summary()})
-            context["tables"] = _plan_tables(plan, applied=True)
-    elif request.method == "POST" and form.is_valid():
-        policy_year = form.cleaned_data["policy_year"]
-        try:
-            stored, plan = incoming.incoming_file_check(
-                upload=form.cleaned_data["file"],
-                kind=kind,
-                check=functools.partial(check, policy_year=policy_year),
-                parameters={"policy_year": policy_year.pk},
-                by=request.user,
-                now=now,
-            )
-        except Refused as exc:  # the file as a whole: unreadable, unsafe, no header
-            messages.error(request, str(exc))
-        else:
-            context.update(
-                confirm={
-                    "fields": {"token": stored.token},
-                    "label": _("Confirm and apply the usable rows"),
-                },
-                summary=plan.summary(),
-                tables=_plan_tables(plan, applied=False),
-            )
-    return admin_pages.page(
-        request, admin_site, title=title, opts=opts, intro=intro, form=form, **context
+def _policy_year_file(request, admin_site, **page):
+    """A results or payment file is about the enrollments of the policy year chosen with
+    it, stored with the upload by its pk."""
+    return incoming_file_page(
+        request,
+        admin_site,
+        form_class=IncomingFileForm,
+        parameters=lambda cleaned_data: {"policy_year": cleaned_data["policy_year"].pk},
+        bind=lambda parameters: {
+            "policy_year": get_object_or_404(PolicyYear, pk=parameters["policy_year"])
+        },
+        **page,
     )
 
 
-def _plan_tables(plan: incoming.Plan, *, applied: bool) -> list[Table]:
-    header, rows = plan.preview()
-    title = _("Applied") if applied else _("Would be applied on confirmation")
-    tables = [Table(title=title, headers=header, rows=rows)]
-    for title, problems in (
-        (_("Rows that cannot be used (left out)"), plan.problems),
-        (_("Amounts that do not match the premium due (recorded and flagged)"), plan.flagged),
-    ):
-        if problems:
-            tables.append(problems_table(title, problems))
-    return tables
-
-
 def bureau_results(request, admin_site):
-    return incoming_file(
+    return _policy_year_file(
         request,
         admin_site,
         kind="enrollment.bureau_results",
@@ -98,16 +45,22 @@ def bureau_results(request, admin_site):
 
 
 def payments_import(request, admin_site):
-    return incoming_file(
+    # who may not see full ID numbers gets no answer on them (payments_import_check)
+    by_id_number = request.user.has_perm("enrollment.view_full_id")
+    intro = _(
+        "A file with the columns 学号 (or 证件号码), 金额, 缴费日期, 缴费方式 and 收据号. "
+        "Amounts that do not match the premium due are recorded and flagged."
+    )
+    if not by_id_number:
+        intro = f"{intro} {_('Rows are matched by student number only.')}"
+    return _policy_year_file(
         request,
         admin_site,
         kind="enrollment.payments",
-        check=services.payments_import_check,
-        apply=services.payments_import_apply,
+        check=functools.partial(services.payments_import_check, by_id_number=by_id_number),
+        apply=functools.partial(services.payments_import_apply, by_id_number=by_id_number),
         title=_("Import a payment file"),
-        intro=_(
-            "A file with the columns 学号 (or 证件号码), 金额, 缴费日期, 缴费方式 and 收据号. "
-            "Amounts that do not match the premium due are recorded and flagged."
-        ),
+        intro=intro,
         opts=Payment._meta,
+        flagged_title=_("Amounts that do not match the premium due (recorded and flagged)"),
     )

@@ -1,19 +1,23 @@
-"""Refunds: what is due for a year, recording it, the refund list for finance."""
+"""Refunds: what is due for a year, recording it, the refund list for finance, what is
+still to pay out, and paying refunds out."""
 
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from office import admin_pages
+from office.errors import Refused
 from office.tables import Table, link
 
 from .. import selectors, services
-from ..forms import YearForm
+from ..forms import RefundPayoutForm, YearForm
 from ..models import Refund
 from .common import xlsx_download
 
@@ -88,4 +92,119 @@ def refund_list_download(request):
         content,
         f"退费清单-{year}.xlsx",
         detail=f"退费清单 {year}（{rows} 笔，{total} 元）",
+    )
+
+
+def refunds_outstanding(request, admin_site):
+    """Per year, the refunds recorded and not yet paid out, with a download of each
+    year's refund list."""
+    list_url = reverse("admin:enrollment_refund_list")
+    outstanding = services.refunds_outstanding()
+    table = Table(
+        title=_("Refunds outstanding"),
+        headers=[_("policy year"), _("number of refunds"), _("amount"), _("refund list")],
+        rows=[
+            [year, count, total, link(f"{list_url}?year={year}", _("Download the refund list"))]
+            for year, count, total in outstanding
+        ],
+        footer=_("Total: %(count)d refunds, %(total)s yuan.")
+        % {
+            "count": sum(row[1] for row in outstanding),
+            "total": sum((row[2] for row in outstanding), Decimal("0.00")),
+        },
+    )
+    return admin_pages.page(
+        request,
+        admin_site,
+        title=_("Refunds outstanding"),
+        opts=Refund._meta,
+        intro=_(
+            "Refunds recorded and not yet paid out. Once paid, select them in the refunds "
+            "list and use the action 'Mark as paid out'."
+        ),
+        tables=[table],
+    )
+
+
+def refunds_pay_out(modeladmin, request, queryset):
+    """The admin action 标记为已付款: first a page with the selected refunds still to pay
+    and a form for the date, channel and reference; its button posts the same selection
+    back with the form, and the refunds are paid out."""
+    selected = list(
+        queryset.select_related("enrollment__student", "enrollment__policy_year").order_by(
+            "enrollment__student__college", "enrollment__student__student_number", "pk"
+        )
+    )
+    chosen = [refund.pk for refund in selected]
+    form = RefundPayoutForm(
+        request.POST if "pay_out" in request.POST else None,
+        initial={"paid_out_on": timezone.localdate()},
+    )
+    if form.is_valid():
+        try:
+            payout = services.refunds_pay_out(
+                refunds=chosen,
+                paid_out_on=form.cleaned_data["paid_out_on"],
+                channel=form.cleaned_data["payout_channel"],
+                reference=form.cleaned_data["payout_reference"],
+                by=request.user,
+                today=timezone.localdate(),
+            )
+        except Refused as exc:
+            form.add_error(None, exc.message)
+        else:
+            modeladmin.message_user(
+                request,
+                _("%(count)d refunds marked paid out, %(total)s yuan.")
+                % {"count": payout.paid, "total": payout.total},
+                messages.SUCCESS,
+            )
+            if payout.already_paid:
+                modeladmin.message_user(
+                    request,
+                    _("%(count)d refunds had been paid out already and were left as they were.")
+                    % {"count": payout.already_paid},
+                    messages.WARNING,
+                )
+            return None
+    to_pay = [refund for refund in selected if refund.paid_out_on is None]
+    total = sum((refund.amount for refund in to_pay), Decimal("0.00"))
+    table = Table(
+        title=_("Refunds to pay out"),
+        headers=[
+            _("college"),
+            _("student number"),
+            _("name"),
+            _("policy year"),
+            _("amount"),
+            _("reason"),
+        ],
+        rows=[
+            [
+                refund.enrollment.student.college,
+                refund.enrollment.student.student_number,
+                refund.enrollment.student.name,
+                refund.enrollment.policy_year.year,
+                refund.amount,
+                refund.get_reason_display(),
+            ]
+            for refund in to_pay
+        ],
+        footer=_("Total: %(count)d refunds, %(total)s yuan.")
+        % {"count": len(to_pay), "total": total},
+    )
+    return TemplateResponse(
+        request,
+        "admin/enrollment/refund/pay_out.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Mark refunds paid out"),
+            "opts": Refund._meta,
+            "form": form,
+            "table": table,
+            "to_pay": len(to_pay),
+            "already_paid": len(selected) - len(to_pay),
+            "chosen": chosen,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
     )

@@ -12,6 +12,7 @@ from office.errors import Refused
 from .. import services
 from ..forms import RosterConfirmForm, RosterUploadForm
 from ..models import PersonalDataAccess, RosterImport
+from ..services.roster_report import roster_changes_shown
 
 
 def roster_upload(request, admin_site):
@@ -28,9 +29,13 @@ def roster_upload(request, admin_site):
     )
 
 
-def roster_import_detail(request, admin_site, pk):
+def roster_import_detail(request, admin_site, pk, *, can_confirm: bool, can_download_errors: bool):
     roster_import = get_object_or_404(RosterImport.objects.select_related("started_by"), pk=pk)
     summary = roster_import.summary
+    changes = [  # in the staff's words (专业名称：临床医学 → 法学), in the interface language
+        (item, roster_changes_shown(item.get("changes", {})))
+        for item in summary.get("preview_updated", [])
+    ]
     return TemplateResponse(
         request,
         "admin/enrollment/rosterimport/detail.html",
@@ -39,8 +44,10 @@ def roster_import_detail(request, admin_site, pk):
             "title": roster_import.original_name,
             "roster_import": roster_import,
             "summary": summary,
+            "changes": changes,
             "confirm_form": RosterConfirmForm(initial={"valid_only": roster_import.valid_only}),
-            "can_confirm": request.user.has_perm("enrollment.add_rosterimport"),
+            "can_confirm": can_confirm,
+            "can_download_errors": can_download_errors,
             "opts": RosterImport._meta,
         },
     )
@@ -65,11 +72,6 @@ def roster_import_confirm(request, pk):
 
 def roster_import_errors(request, pk):
     roster_import = get_object_or_404(RosterImport, pk=pk)
-    # the rejected rows hold full ID numbers: for their uploader, or who may see them
-    if roster_import.started_by_id != request.user.pk and not request.user.has_perm(
-        "enrollment.view_full_id"
-    ):
-        raise PermissionDenied
     if not roster_import.produced_file:
         raise Http404
     services.personal_data_access_record(

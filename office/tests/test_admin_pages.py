@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.http import HttpResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from office.admin_pages import Page, WithPages
 from office.tests.factories import StaffFactory
@@ -27,7 +28,14 @@ class GroupAdmin(WithPages, admin.ModelAdmin):
     pages = (
         Page("hello/", hello, "change_group", "hello", button="Say hello"),
         Page("site/", site_name, "view_group", "site_name", with_site=True),
+        Page("file/", hello, "view_group", "file", button="Take", also=("delete_group",)),
     )
+    list_display = ["name", "file"]
+    page_links = {"file": "file"}
+
+    @admin.display(description="file")
+    def file(self, group):
+        return format_html('<a href="{}">take it</a>', reverse("toy:auth_file"))
 
 
 urlpatterns = [path("toy/", site.urls)]
@@ -61,3 +69,20 @@ def test_a_page_within_the_admin_is_given_the_site(client):
     client.force_login(StaffFactory(permissions=["view_group"]))
 
     assert client.get(reverse("toy:auth_site_name")).content == b"site toy"
+
+
+def test_a_page_that_also_needs_more_shows_its_button_and_links_only_with_all(client):
+    Group.objects.create(name="toy")
+    url = reverse("toy:auth_file")
+    changelist = reverse("toy:auth_group_changelist")
+
+    client.force_login(StaffFactory(permissions=["view_group"]))
+    partial_list = client.get(changelist).content.decode()
+    partial = client.get(url)
+    client.force_login(StaffFactory(permissions=["view_group", "delete_group"]))
+    full_list = client.get(changelist).content.decode()
+    full = client.get(url)
+
+    assert (partial.status_code, full.content) == (403, b"hello")
+    assert url not in partial_list and "take it" not in partial_list
+    assert f'href="{url}"' in full_list and "take it" in full_list

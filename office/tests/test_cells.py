@@ -75,3 +75,48 @@ def test_parse_amount(text, expected):
 def test_scientific_notation_is_recognised():
     assert cells.SCIENTIFIC.match("3.1010519900307E+17")
     assert not cells.SCIENTIFIC.match("31010519900307123X")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("\u200b31010419900307123X", "31010419900307123X"),  # zero-width space pasted in front
+        ("\ufeff2601001", "2601001"),  # a BOM left by a csv copied into a sheet
+        ("2601001\u00a0", "2601001"),  # a trailing no-break space from a web page
+        ("26\u200d01\u200c001", "2601001"),  # zero-width joiners inside the number
+        ("355\u2060.00", "355.00"),  # word joiner inside an amount
+    ],
+)
+def test_invisible_characters_are_removed(value, expected):
+    assert cells.clean_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("张 三", "张三"),  # spaces inside a Chinese name go, as always
+        ("欧阳　娜娜", "欧阳娜娜"),  # a full-width space too
+        ("John Smith", "John Smith"),  # a space between Latin words is part of the name
+        (" Maria  de\u00a0la Cruz ", "Maria de la Cruz"),  # runs of spaces kept as one
+        ("艾力 · 买买提", "艾力·买买提"),  # a transliterated name around its middle dot
+        ("\u200b李四", "李四"),
+    ],
+)
+def test_clean_name(value, expected):
+    assert cells.clean_name(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("Student No.", "studentno"),
+        ("学 号", "学号"),
+        ("学号：", "学号"),
+        ("*姓名", "姓名"),  # the required-column star of a template
+        ("【证件号码】", "证件号码"),
+        ("国籍（地区）", "国籍地区"),
+        ("\ufeff姓名", "姓名"),
+    ],
+)
+def test_header_keys_ignore_spaces_punctuation_and_invisible_characters(written, key):
+    assert cells.header_key(written) == key

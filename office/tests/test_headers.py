@@ -1,10 +1,13 @@
 """The one header finder every importer uses (DESIGN.md §5), without a database: the
-header below title rows, aliases, one-of columns, and the file-level errors."""
+header below title rows, aliases, one-of columns, the file-level errors, and the one
+sheet of a workbook that holds the header."""
+
+import functools
 
 import pytest
 
-from office.headers import HeaderError, find_header
-from office.spreadsheets import FileRefused
+from office.headers import HeaderError, find_header, find_table
+from office.spreadsheets import FileRefused, Sheet
 
 LABELS = {
     "student_number": ("学号", "student number"),
@@ -85,3 +88,63 @@ def test_max_lengths_travel_with_the_header():
     )
 
     assert header.max_lengths == {"note": 9}
+
+
+def test_header_names_with_punctuation_spaces_or_a_trailing_colon_match():
+    rows = [["Student-Number.", "金 额：", "备注:"]]
+
+    header = find_header(rows, first_row=1, labels=LABELS, required=REQUIRED)
+
+    assert header.columns == {"student_number": 0, "amount": 1, "note": 2}
+    assert header.unknown == []
+
+
+# --- the sheet of a workbook that holds the table -------------------------------------------
+
+
+def sheet(name: str, *rows: list) -> Sheet:
+    return Sheet(head=list(rows), rest=iter(()), first_row=1, height=len(rows), name=name)
+
+
+FIND = functools.partial(find_header, labels=LABELS, required=REQUIRED)
+
+
+def test_the_sheet_with_the_header_is_read_and_named():
+    choices = sheet("下拉选项", ["缴费方式"], ["现金"], ["校园卡"])  # a template's list sheet
+    data = sheet("缴费记录", ["2026年缴费记录"], ["学号", "金额"], ["2601001", "355.00"])
+
+    found, header = find_table([choices, data], find=FIND)
+
+    assert found is data
+    assert (header.sheet, header.row) == ("缴费记录", 2)
+
+
+def test_two_sheets_with_the_header_are_refused_rather_than_guessed_between():
+    first = sheet("医学院", ["学号", "金额"])
+    second = sheet("法学院", ["学号", "金额"])
+
+    with pytest.raises(HeaderError) as refused:
+        find_table([first, second], find=FIND)
+
+    assert refused.value.code == "ambiguous_sheets"
+    assert "「医学院」和「法学院」" in refused.value.message
+
+
+def test_with_no_header_the_closest_sheet_says_what_it_lacks():
+    notes = sheet("说明", ["请按模板填写"])
+    short = sheet("缴费", ["学号", "备注"])  # has a header, not the amount
+
+    with pytest.raises(HeaderError) as refused:
+        find_table([notes, short], find=FIND)
+
+    assert refused.value.code == "missing_columns"
+    assert refused.value.message == "工作表「缴费」第 1 行表头缺少必需的列：金额。"
+
+
+def test_with_no_header_anywhere_the_importers_own_refusal():
+    with pytest.raises(HeaderError) as none:
+        find_table([sheet("Sheet1", ["a"]), sheet("Sheet2")], find=FIND)
+    with pytest.raises(HeaderError) as empty:
+        find_table([], find=FIND)  # a workbook of chart sheets only
+
+    assert none.value.code == empty.value.code == "no_header"

@@ -13,11 +13,13 @@ Sources (Chinese originals in ``shared/seeds/``):
 
 One module per step: ``codes`` (the vocabulary), ``money`` (``fen``), ``policy`` and
 ``values`` (the dataclasses), ``cover`` (cover dates, waiting periods), ``plan`` (rule
-lookup, coverage checks), ``deductible``, ``fund``, ``catastrophic``, and ``settle``, which
-strings them together over one ``ledger``.
+lookup, coverage checks), ``stays`` (which stay a keyed expense belongs to), ``deductible``,
+``fund`` (and who pays it), ``catastrophic``, and ``settle``, which strings them together
+over one ``ledger``.
 """
 
 from .codes import (
+    BASIC_FUND,
     CARE_LABELS,
     CARE_TYPES,
     CATEGORIES,
@@ -33,15 +35,21 @@ from .codes import (
     LOW_INCOME_CATEGORIES,
     NO_REFERRAL,
     OUT_OF_COVER,
+    PAYER_LABELS,
+    PAYERS,
+    SCHOOL_OUTPATIENT_FUND,
+    STAY_CARES,
 )
-from .cover import add_months, cover_for, waiting_months
+from .cover import add_months, cover_for, max_gap_years, waiting_months
 from .money import CENT, ZERO, fen
 from .plan import rule_for
 from .policy import BenefitRule, CatastrophicTier, PolicyYearRules
 from .settle import estimate
+from .stays import StayKeyError, stay_cares
 from .values import Cover, EnrollmentFacts, Estimate, Expense, ExpenseResult, Member, Totals
 
 __all__ = [
+    "BASIC_FUND",
     "CARE_LABELS",
     "CARE_TYPES",
     "CATEGORIES",
@@ -58,6 +66,10 @@ __all__ = [
     "LOW_INCOME_CATEGORIES",
     "NO_REFERRAL",
     "OUT_OF_COVER",
+    "PAYERS",
+    "PAYER_LABELS",
+    "SCHOOL_OUTPATIENT_FUND",
+    "STAY_CARES",
     "ZERO",
     "BenefitRule",
     "CatastrophicTier",
@@ -68,11 +80,14 @@ __all__ = [
     "ExpenseResult",
     "Member",
     "PolicyYearRules",
+    "StayKeyError",
     "Totals",
     "add_months",
     "cover_for",
     "estimate",
     "fen",
+    "max_gap_years",
     "rule_for",
+    "stay_cares",
     "waiting_months",
 ]

@@ -4,7 +4,7 @@ leaves, progressive over the year's cumulative burden."""
 from collections.abc import Sequence
 from decimal import Decimal
 
-from .codes import LOW_INCOME_CATEGORIES
+from .codes import BASIC_FUND, LOW_INCOME_CATEGORIES, PAYER_LABELS
 from .ledger import Ledger, Step
 from .money import ZERO, fen
 from .policy import CatastrophicTier, PolicyYearRules
@@ -27,14 +27,25 @@ def catastrophic_due(
 
 
 def catastrophic_step(
-    rules: PolicyYearRules, category: str, disease: bool, burden: Decimal, ledger: Ledger
+    rules: PolicyYearRules,
+    category: str,
+    disease: bool,
+    burden: Decimal,
+    ledger: Ledger,
+    payer: str = BASIC_FUND,
 ) -> Step:
     """Settled per expense as what is due on the new cumulative burden minus what was already
     paid: shanghai guide Q7 (2) and sjtu art. 31, 60% of the burden for the listed diseases
     (65% for 低保 / 低收入), cap 40 万 (shanghai faq §5); wuhan notice 六.9, any burden, tiers
-    from 12,000, cap 30 万."""
+    from 12,000, cap 30 万.
+
+    Catastrophic cover is the second layer of the basic scheme (wuhan notice 六.9: 参加城乡居民
+    医保的同时，同步参加了城乡居民大病保险): care the school pays from its own outpatient fund
+    (五.1) is outside it, so it is not paid and its burden is not accumulated."""
     if not rules.catastrophic_tiers:
         return Step(ZERO, "本年度未设大病保险。")
+    if payer != BASIC_FUND:
+        return Step(ZERO, f"{PAYER_LABELS[payer]}支付的费用不属于大病保险范围，大病保险不支付。")
     if rules.catastrophic_requires_disease and not disease:
         return Step(ZERO, "非大病保险病种，大病保险不支付。")
     cumulative = ledger.burden + burden

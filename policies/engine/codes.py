@@ -22,6 +22,13 @@ EXCLUSIONS = (
 DEDUCTIBLE_BASES = ("per_year", "per_stay", "none")
 ENROLLMENT_KINDS = ("collective", "freshman", "late")
 LOW_INCOME_CATEGORIES = ("low_income_family", "low_income")
+# Care settled per hospital stay; an emergency rescue before admission joins its stay.
+STAY_CARES = ("inpatient", "maternity")
+
+# Who pays the fund's share of an expense (ExpenseResult.payer).
+BASIC_FUND = "basic_fund"
+SCHOOL_OUTPATIENT_FUND = "school_outpatient_fund"
+PAYERS = (BASIC_FUND, SCHOOL_OUTPATIENT_FUND)
 
 # Outcome of one expense (ExpenseResult.status).
 COVERED = "covered"
@@ -49,6 +56,10 @@ CATEGORY_LABELS = {
     "low_income": "低收入家庭",
     "severe_disability": "重残",
     "hardship": "家庭经济困难",
+}
+PAYER_LABELS = {
+    BASIC_FUND: "基本医保基金",
+    SCHOOL_OUTPATIENT_FUND: "学校门诊经费",
 }
 # sjtu-student-health-and-insurance-rules-2025.txt art. 27 (不适用范围). Its 传染病防治 has no
 # code of its own: record such items as "non_covered".

@@ -39,6 +39,14 @@ def waiting_months(rules: PolicyYearRules, *, gap_years: int, back_paid_years: i
     return total
 
 
+def max_gap_years(rules: PolicyYearRules) -> int:
+    """The most gap years an enrollment in ``rules.year`` can have: continuity counts from the
+    ``gaps_counted_from_year`` scheme year on, and earlier years are neither continuous nor
+    gaps (shanghai guide Q6: 连续参保的年限从参加2025年居民医保开始计算。以前年度是否参加，
+    不纳入连续参保年限和断保年限的计算)."""
+    return max(rules.year - rules.gaps_counted_from_year, 0)
+
+
 def cover_for(rules: PolicyYearRules, facts: EnrollmentFacts) -> Cover:
     """Benefit dates for one enrollment in ``rules.year``.
 

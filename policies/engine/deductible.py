@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .codes import STAY_CARES
 from .ledger import Ledger, Step
 from .money import ZERO, fen
 from .plan import Plan, StayKey
@@ -16,7 +17,8 @@ class StayDeductible:
     amount: Decimal
     full: Decimal
     repeat: bool
-    parts: int
+    parts: int  # bills of the stay itself: more than one is a transfer
+    rescue: bool = False  # an emergency rescue before admission joined it
 
 
 def stay_deductibles(plans: Sequence[Plan]) -> dict[StayKey, StayDeductible]:
@@ -27,12 +29,16 @@ def stay_deductibles(plans: Sequence[Plan]) -> dict[StayKey, StayDeductible]:
     (wuhan notice 六.4). Stays are ordered by their first part. A stay counts for the repeat
     rule when a part is at one of its rule's ``repeat_stay_levels``; from the second counted
     stay on, parts at those levels use deductible × ``repeat_stay_factor``, never less
-    (wuhan notice 六.3: 从第二次住院开始，起付标准减半（不递减）).
+    (wuhan notice 六.3: 从第二次住院开始，起付标准减半（不递减）). An emergency rescue that
+    joined the stay (see ``stays``) is one of its parts (wuhan notice 六.7).
     """
     stays: dict[StayKey, list[BenefitRule]] = {}
+    rescues: dict[StayKey, int] = {}
     for plan in plans:
         if plan.stay_key is not None and plan.rule is not None:
             stays.setdefault(plan.stay_key, []).append(plan.rule)
+            if plan.expense.care not in STAY_CARES:
+                rescues[plan.stay_key] = rescues.get(plan.stay_key, 0) + 1
 
     counted: dict[str, int] = {}
     settled = {}
@@ -51,7 +57,8 @@ def stay_deductibles(plans: Sequence[Plan]) -> dict[StayKey, StayDeductible]:
             amounts.append(amount)
         full = max(fen(rule.deductible) for rule in parts)
         amount = max(amounts)
-        settled[key] = StayDeductible(amount, full, amount < full, len(parts))
+        rescue = rescues.get(key, 0)
+        settled[key] = StayDeductible(amount, full, amount < full, len(parts) - rescue, rescue > 0)
         if any(rule.level in rule.repeat_stay_levels for rule in parts):
             counted[care] = earlier + 1
     return settled
@@ -84,6 +91,8 @@ def deductible_step(plan: Plan, stays: dict[StayKey, StayDeductible], ledger: Le
         how = f"本次住院起付线 {stay.amount} 元"
         if stay.parts > 1:
             how += "（转院视同一次住院，执行较高起付标准）"
+        if stay.rescue:
+            how += "（含入院前门诊紧急抢救费用）"
         if stay.repeat:
             how += f"（年度内再次住院，起付线由 {stay.full} 元降为 {stay.amount} 元，不再递减）"
         return Step(deductible, f"{how}，本笔费用承担 {deductible} 元。")

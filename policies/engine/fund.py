@@ -1,8 +1,9 @@
-"""What the basic fund pays: the rule's ratio above the deductible, within the care type's
-annual limit and the policy year's basic annual cap."""
+"""What the scheme pays: the rule's ratio above the deductible, within the care type's annual
+limit and, for the basic fund, the policy year's basic annual cap."""
 
 from decimal import Decimal
 
+from .codes import BASIC_FUND, PAYER_LABELS
 from .ledger import Ledger, Step
 from .money import ZERO, fen, percent
 from .policy import BenefitRule, PolicyYearRules
@@ -17,7 +18,11 @@ def fund_step(
 ) -> Step:
     """The ratio of the facility level (shanghai guide Q7; wuhan notice 五.1, 六.5, 七), then
     the care type's annual limit (wuhan notice 五.1: the school's outpatient 400 a year) and
-    the basic annual cap (wuhan notice 六.8: 15 万元), each taking what is left of it."""
+    the basic annual cap (wuhan notice 六.8: 15 万元), each taking what is left of it.
+
+    Only what the basic fund pays counts toward the basic annual cap: care the school pays
+    from its own outpatient fund (``rule.payer``, wuhan notice 五.1) neither uses it up nor
+    is limited by it."""
     above = in_scope - deductible
     fund = fen(above * rule.ratio)
     part = f"起付线以上 {above} 元" if deductible else f"{above} 元"
@@ -28,12 +33,13 @@ def fund_step(
         if fund > room:
             fund = room
             sentence += f"；受年度支付限额 {limit} 元所限，实付 {fund} 元"
-    if rules.basic_annual_cap is not None:
+    paid_before = ledger.fund_by_payer.get(rule.payer, ZERO)
+    if rules.basic_annual_cap is not None and rule.payer == BASIC_FUND:
         cap = fen(rules.basic_annual_cap)
-        room = max(cap - ledger.fund, ZERO)
+        room = max(cap - paid_before, ZERO)
         if fund > room:
             fund = room
             sentence += f"；受基本医保年度最高支付限额 {cap} 元所限，实付 {fund} 元"
     ledger.fund_by_care[rule.care] = ledger.fund_by_care.get(rule.care, ZERO) + fund
-    ledger.fund += fund
-    return Step(fund, f"基金：{sentence}。")
+    ledger.fund_by_payer[rule.payer] = paid_before + fund
+    return Step(fund, f"{PAYER_LABELS[rule.payer]}：{sentence}。")

@@ -15,7 +15,7 @@ class Ledger:
     yearly_deductible: dict[str, Decimal] = field(default_factory=dict)
     stay_deductible_left: dict[StayKey, Decimal] = field(default_factory=dict)
     fund_by_care: dict[str, Decimal] = field(default_factory=dict)
-    fund: Decimal = ZERO
+    fund_by_payer: dict[str, Decimal] = field(default_factory=dict)
     burden: Decimal = ZERO
     catastrophic: Decimal = ZERO
 

@@ -1,6 +1,7 @@
 """Before any money moves: which benefit rule settles an expense, and whether it is paid at
 all (excluded kinds, outside the cover dates or in a waiting period, no referral)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -75,9 +76,18 @@ class Plan:
     stay_key: StayKey | None = None
 
 
-def plan_expense(rules: PolicyYearRules, cover: Cover, index: int, expense: Expense) -> Plan:
+def plan_expense(
+    rules: PolicyYearRules,
+    cover: Cover,
+    index: int,
+    expense: Expense,
+    joined: Mapping[str, str],
+) -> Plan:
     """The coverage checks, in order: excluded kind, before cover (in a waiting period or
-    not), after cover, then the benefit rule and its referral requirement."""
+    not), after cover, then the benefit rule and its referral requirement.
+
+    ``joined`` maps the stay key of an emergency rescue to the care of the stay it joins
+    (``stays.stay_cares``): the rescue is settled by that stay's rule at its own level."""
     in_scope, out_of_scope = fen(expense.in_scope), fen(expense.out_of_scope)
     where = f"{expense.date:%Y-%m-%d} {CARE_LABELS[expense.care]}·{LEVEL_LABELS[expense.level]}"
 
@@ -103,7 +113,9 @@ def plan_expense(rules: PolicyYearRules, cover: Cover, index: int, expense: Expe
     if expense.date > cover.end:
         return not_paid(OUT_OF_COVER, f"晚于待遇截止日期 {cover.end:%Y-%m-%d}，不享受待遇。")
 
-    rule = rule_for(rules, expense.care, expense.level)
+    rescue = expense.care == "emergency" and expense.stay is not None
+    care = joined[expense.stay] if rescue else expense.care
+    rule = rule_for(rules, care, expense.level)
     if rule.referral_required and not expense.referral:
         # wuhan notice Q&A 五.2-3: off-campus outpatient care only with the campus referral
         return not_paid(NO_REFERRAL, "校外门诊须持校医院转诊单，本次无转诊，不予支付。")
@@ -111,6 +123,10 @@ def plan_expense(rules: PolicyYearRules, cover: Cover, index: int, expense: Expe
     notes = [f"按{CARE_LABELS[rule.care]}·{LEVEL_LABELS[rule.level]}待遇结算"]
     if expense.care == "emergency" and rule.care == "outpatient":
         notes.append("急诊与门诊合并为门急诊，共用年度起付线")
+    if rescue and care != expense.care:
+        notes.append(
+            f"门诊紧急抢救后{CARE_LABELS[care]}，抢救费用并入同一次住院（“{expense.stay}”）"
+        )
     if expense.level != rule.level:
         notes.append(f"{LEVEL_LABELS[expense.level]}执行{LEVEL_LABELS[rule.level]}标准")
     if expense.care == "maternity" and rules.maternity_as_inpatient_without_deductible:

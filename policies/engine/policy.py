@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .codes import (
+    BASIC_FUND,
     CARE_TYPES,
     DEDUCTIBLE_BASES,
     LEVELS,
+    PAYERS,
     check_choice,
     check_not_negative,
     check_ratio,
@@ -16,7 +18,9 @@ from .codes import (
 
 @dataclass(frozen=True)
 class BenefitRule:
-    """Deductible, ratio and limits for one care type at one facility level."""
+    """Deductible, ratio and limits for one care type at one facility level, and who pays
+    the fund's share (``payer``): the basic fund, or the school from its own outpatient fund
+    (wuhan notice 五.1), which is outside the basic annual cap and catastrophic cover."""
 
     care: str
     level: str
@@ -28,9 +32,11 @@ class BenefitRule:
     referral_required: bool = False
     repeat_stay_factor: Decimal | None = None
     repeat_stay_levels: tuple[str, ...] = ()
+    payer: str = BASIC_FUND
 
     def __post_init__(self) -> None:
         check_choice(self.care, CARE_TYPES, "care type")
+        check_choice(self.payer, PAYERS, "payer")
         check_choice(self.level, LEVELS, "facility level")
         check_choice(self.deductible_basis, DEDUCTIBLE_BASES, "deductible basis")
         check_ratio(self.ratio, f"ratio of {self.care}/{self.level}")

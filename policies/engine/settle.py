@@ -4,7 +4,7 @@ deductible, the fund and the catastrophic cover, in that order, over one ledger.
 from collections.abc import Sequence
 
 from .catastrophic import catastrophic_step
-from .codes import CATEGORIES, COVERED, check_choice
+from .codes import CATEGORIES, COVERED, PAYERS, check_choice
 from .cover import cover_for, member_cover
 from .deductible import StayDeductible, deductible_step, stay_deductibles
 from .fund import fund_step
@@ -12,6 +12,7 @@ from .ledger import Ledger
 from .money import ZERO
 from .plan import Plan, StayKey, plan_expense
 from .policy import PolicyYearRules
+from .stays import stay_cares
 from .values import EnrollmentFacts, Estimate, Expense, ExpenseResult, Member, Totals
 
 
@@ -50,6 +51,7 @@ def settle_expense(
         plan.expense.catastrophic_disease,
         plan.in_scope - fund.amount,
         ledger,
+        plan.rule.payer,
     )
     student = plan.in_scope + plan.out_of_scope - fund.amount - catastrophic.amount
     reasons += [deductible.reason, fund.reason, catastrophic.reason, f"个人自付 {student} 元。"]
@@ -59,6 +61,7 @@ def settle_expense(
         catastrophic=catastrophic.amount,
         student=student,
         reasons=tuple(reasons),
+        payer=plan.rule.payer,
     )
 
 
@@ -73,6 +76,9 @@ def estimate(
     input order. Excluded, out-of-cover and referral-less expenses pay nothing, take no
     deductible and add nothing to the catastrophic burden.
 
+    A ``stay`` key that cannot be settled raises ``StayKeyError`` (see ``stays``): an
+    emergency rescue joins the stay whose key it carries.
+
     One look-ahead: a stay's deductible is fixed over all its parts before anything is settled
     (see ``stay_deductibles``), so adding a later, higher-level part of a transfer changes
     what the stay's earlier parts show. Settle a transfer's parts together.
@@ -84,7 +90,10 @@ def estimate(
     category = member.category
     check_choice(category, CATEGORIES, "category")
 
-    plans = [plan_expense(rules, cover, index, expense) for index, expense in enumerate(expenses)]
+    joined = stay_cares(rules, expenses)
+    plans = [
+        plan_expense(rules, cover, index, expense, joined) for index, expense in enumerate(expenses)
+    ]
     stays = stay_deductibles(plans)
     ledger = Ledger()
     results = tuple(settle_expense(rules, category, plan, stays, ledger) for plan in plans)
@@ -92,5 +101,8 @@ def estimate(
         fund=sum((r.fund for r in results), ZERO),
         catastrophic=sum((r.catastrophic for r in results), ZERO),
         student=sum((r.student for r in results), ZERO),
+        fund_by_payer={
+            payer: sum((r.fund for r in results if r.payer == payer), ZERO) for payer in PAYERS
+        },
     )
     return Estimate(cover=cover, expenses=results, totals=totals)

@@ -2,7 +2,8 @@
 ``EnrollmentFacts`` its cover follows from), the ``Cover`` dates, one ``Expense`` and its
 ``ExpenseResult``, and the year's ``Estimate``."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -83,7 +84,8 @@ class Cover:
 @dataclass(frozen=True)
 class Expense:
     """One bill. Parts of one hospital stay (a transfer) share the same ``stay`` key; a
-    per-stay bill without a key is a stay of its own."""
+    per-stay bill without a key is a stay of its own. An emergency rescue before admission
+    carries the key of its stay and is settled as part of it (see ``stays``)."""
 
     date: date
     care: str
@@ -107,7 +109,8 @@ class Expense:
 @dataclass(frozen=True)
 class ExpenseResult:
     """The breakdown of one expense; ``status`` (an addition) is one of COVERED, EXCLUDED,
-    OUT_OF_COVER, NO_REFERRAL."""
+    OUT_OF_COVER, NO_REFERRAL. ``payer`` (one of PAYERS) says who pays ``fund``, so that
+    claims can route the payout; None when no fund pays the expense at all."""
 
     deductible: Decimal
     fund: Decimal
@@ -115,13 +118,17 @@ class ExpenseResult:
     student: Decimal
     reasons: tuple[str, ...]
     status: str = COVERED
+    payer: str | None = None
 
 
 @dataclass(frozen=True)
 class Totals:
+    """``fund_by_payer`` splits ``fund`` by who pays it, every payer listed."""
+
     fund: Decimal
     catastrophic: Decimal
     student: Decimal
+    fund_by_payer: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,8 @@ def seed(apps, schema_editor):
         for code, name in REGIONS.items()
     }
 
-    for code, rules in CATALOG.items():
+    for code in CALENDARS:  # later years are seeded by later migrations
+        rules = CATALOG[code]
         if PolicyYear.objects.filter(code=code).exists():
             continue
         collective, family_aid_deadline, freshman, waived, source = CALENDARS[code]

@@ -1,4 +1,4 @@
-"""The policy years migration 0002 seeds, as fixtures for every app's tests (the
+"""The policy years migrations 0002 and 0007 seed, as fixtures for every app's tests (the
 project's conftest.py registers this module)."""
 
 import pytest
@@ -23,3 +23,8 @@ def shanghai_2026(db):
 @pytest.fixture
 def wuhan_2025(db):
     return _policy_year("wuhan-2025")
+
+
+@pytest.fixture
+def wuhan_2026(db):
+    return _policy_year("wuhan-2026")

@@ -147,7 +147,7 @@ def test_shanghai_benefit_table(rules, care, level, amount, deductible, fund):
 def test_shanghai_2026_only_differs_by_year_and_code():
     assert replace(SHANGHAI_2026, code="shanghai-2025", year=2025) == SHANGHAI_2025
     assert SHANGHAI_2026.premium == D("355.00")
-    assert set(CATALOG) == {"shanghai-2025", "shanghai-2026", "wuhan-2025"}
+    assert set(CATALOG) == {"shanghai-2025", "shanghai-2026", "wuhan-2025", "wuhan-2026"}
 
 
 def test_shanghai_yearly_deductible_is_consumed_in_order_and_shared_with_emergency():

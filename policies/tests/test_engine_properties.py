@@ -5,6 +5,7 @@ years with small caps and limits, so that every cap and limit binds often.
 """
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,12 +14,15 @@ from hypothesis import strategies as st
 
 from policies.catalog import CATALOG
 from policies.engine import (
+    BASIC_FUND,
     CARE_TYPES,
     CATEGORIES,
     COVERED,
     DEDUCTIBLE_BASES,
     EXCLUSIONS,
     LEVELS,
+    PAYERS,
+    STAY_CARES,
     BenefitRule,
     CatastrophicTier,
     EnrollmentFacts,
@@ -26,9 +30,11 @@ from policies.engine import (
     Expense,
     Member,
     PolicyYearRules,
+    StayKeyError,
     estimate,
     fen,
     rule_for,
+    stay_cares,
 )
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -54,6 +60,7 @@ factors = st.none() | ratios
 floors_lists = st.lists(st.integers(0, 5_000_000), unique=True, max_size=4)
 basic_caps = st.none() | money(20_000)
 catastrophic_caps = st.none() | money(10_000)
+payers = st.sampled_from(PAYERS)
 
 
 @st.composite
@@ -73,6 +80,7 @@ def random_benefit_rules(draw) -> tuple[BenefitRule, ...]:
                     referral_required=draw(st.booleans()),
                     repeat_stay_factor=draw(factors),
                     repeat_stay_levels=draw(repeat_levels),
+                    payer=draw(payers),
                 )
             )
     return tuple(rules)
@@ -152,6 +160,28 @@ exclusions = st.none() | st.none() | st.none() | st.sampled_from(EXCLUSIONS)
 stay_keys = st.sampled_from([None, None, "a", "b", "c"])
 
 
+def settleable_stays(combos: list[tuple[str, str]], drawn: list[Expense]) -> list[Expense]:
+    """The drawn expenses with stay keys only where a request may carry them: on stay care,
+    and on an emergency rescue whose key names one kind of stay the rescue's level has a rule
+    for. Keys anywhere else are refused, which ``test_a_stay_key_is_never_ignored`` checks."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for item in drawn:
+        if item.stay is not None and item.care in STAY_CARES:
+            kinds[item.stay].add(item.care)
+    kept = []
+    for item in drawn:
+        found = kinds.get(item.stay, set())
+        joins = (
+            item.care == "emergency"
+            and len(found) == 1
+            and (next(iter(found)), item.level) in combos
+        )
+        if item.stay is not None and item.care not in STAY_CARES and not joins:
+            item = replace(item, stay=None)
+        kept.append(item)
+    return kept
+
+
 @st.composite
 def expenses(draw, rules: PolicyYearRules, combos: list[tuple[str, str]]) -> list[Expense]:
     care_levels = st.sampled_from(combos)
@@ -177,6 +207,14 @@ def expenses(draw, rules: PolicyYearRules, combos: list[tuple[str, str]]) -> lis
 
 @st.composite
 def cases(draw) -> tuple[PolicyYearRules, Member | EnrollmentFacts, list[Expense]]:
+    rules = draw(policy_years)
+    combos = supported(rules)
+    items = draw(expenses(rules, combos)) if combos else []
+    return rules, draw(members(rules.year)), settleable_stays(combos, items)
+
+
+@st.composite
+def cases_with_any_stay_keys(draw):
     rules = draw(policy_years)
     combos = supported(rules)
     items = draw(expenses(rules, combos)) if combos else []
@@ -221,8 +259,13 @@ def test_totals_add_up_and_stay_under_the_caps(case):
     assert result.totals.fund == sum(p.fund for p in result.expenses)
     assert result.totals.catastrophic == sum(p.catastrophic for p in result.expenses)
     assert result.totals.student == sum(p.student for p in result.expenses)
+    assert sum(result.totals.fund_by_payer.values()) == result.totals.fund
+    for payer in PAYERS:
+        paid = [p.fund for p in result.expenses if p.payer == payer]
+        assert result.totals.fund_by_payer[payer] == sum(paid, Decimal(0))
     if rules.basic_annual_cap is not None:
-        assert result.totals.fund <= rules.basic_annual_cap
+        # only the basic fund's payments count toward the basic annual cap (wuhan notice 六.8)
+        assert result.totals.fund_by_payer[BASIC_FUND] <= rules.basic_annual_cap
     if rules.catastrophic_cap is not None:
         assert result.totals.catastrophic <= rules.catastrophic_cap
     if not rules.catastrophic_tiers:
@@ -242,8 +285,11 @@ def test_unpaid_expenses_pay_nothing_and_consume_nothing(case):
     kept = [
         item for item, paid in zip(items, result.expenses, strict=True) if paid.status == COVERED
     ]
-    again = estimate(rules, member, kept)
-    assert list(again.expenses) == [p for p in result.expenses if p.status == COVERED]
+    kept_stays = {item.stay for item in kept if item.care in STAY_CARES}
+    if all(item.care in STAY_CARES or item.stay in kept_stays | {None} for item in kept):
+        # (a rescue whose stay was dropped would have nothing left to join)
+        again = estimate(rules, member, kept)
+        assert list(again.expenses) == [p for p in result.expenses if p.status == COVERED]
 
 
 def _deductible_and_limit_checks(rules: PolicyYearRules, items, result: Estimate) -> None:
@@ -251,10 +297,13 @@ def _deductible_and_limit_checks(rules: PolicyYearRules, items, result: Estimate
     yearly_bound: dict[str, Decimal] = defaultdict(Decimal)
     fund_by_care: dict[str, Decimal] = defaultdict(Decimal)
     stays: dict[tuple, list[tuple[BenefitRule, Decimal]]] = defaultdict(list)
+    joined = stay_cares(rules, items)
     for index, (item, paid) in enumerate(zip(items, result.expenses, strict=True)):
         if paid.status != COVERED:
             continue
-        rule = rule_for(rules, item.care, item.level)
+        care = joined.get(item.stay, item.care) if item.care == "emergency" else item.care
+        rule = rule_for(rules, care, item.level)
+        assert paid.payer == rule.payer
         fund_by_care[rule.care] += paid.fund
         if rule.annual_limit is not None:
             # a limited rule pays only within what is left of its limit; fund paid earlier
@@ -290,9 +339,27 @@ def test_a_prefix_settles_the_same_when_no_stay_spans_the_cut(case, cut):
     before = {item.stay for item in items[:cut] if item.stay is not None}
     after = {item.stay for item in items[cut:] if item.stay is not None}
     whole = estimate(rules, member, items)
-    prefix = estimate(rules, member, items[:cut])
     if not before & after:
+        prefix = estimate(rules, member, items[:cut])
         assert prefix.expenses == whole.expenses[:cut]
+
+
+@SETTINGS
+@given(cases_with_any_stay_keys())
+def test_a_stay_key_is_never_ignored(case):
+    rules, member, items = case
+    refused = [
+        index
+        for index, item in enumerate(items)
+        if item.stay is not None and item.care not in (*STAY_CARES, "emergency")
+    ]
+    try:
+        estimate(rules, member, items)
+    except StayKeyError as error:
+        assert items[error.index].stay is not None
+        assert items[error.index].care not in STAY_CARES
+    else:
+        assert refused == []
 
 
 @SETTINGS

@@ -104,3 +104,32 @@ def test_the_estimate_page_needs_policy_permissions(client):
     client.login(username="nobody", password="x")
 
     assert client.get(reverse("admin:policies_estimate")).status_code == 403
+
+
+def test_estimate_page_shows_who_pays(admin_client, wuhan_2025):
+    page = admin_client.post(
+        reverse("admin:policies_estimate"),
+        form_data(
+            wuhan_2025,
+            # wuhan notice 五.1: the school's outpatient fund, 100 × 70% = 70.00
+            [{"date": "2025-05-01", "care": "outpatient", "level": "campus", "in_scope": "100"}],
+        ),
+    )
+
+    line = page.context["result"]["expenses"][0]
+    assert (line["fund"], line["payer"]) == ("70.00", "school_outpatient_fund")
+    assert "学校门诊经费" in page.content.decode()
+
+
+def test_estimate_page_refuses_an_amount_too_large_to_be_money(admin_client, shanghai_2025):
+    page = admin_client.post(
+        reverse("admin:policies_estimate"),
+        form_data(
+            shanghai_2025,
+            [{"date": "2025-05-01", "care": "outpatient", "level": "1", "in_scope": "1e26"}],
+        ),
+    )
+
+    assert page.status_code == 200
+    assert page.context["result"] is None
+    assert "expenses[0].in_scope" in page.context["error"]

@@ -3,6 +3,7 @@ from the seeds (shanghai-student-insurance-guide-2024-11.txt Q3/Q7,
 wuhan-2025-student-insurance-notice.txt 五/六)."""
 
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -182,3 +183,209 @@ def test_unreadable_json_exits_2(tmp_path):
 
     assert error.value.returncode == 2
     assert "JSON" in str(error.value)
+
+
+# --- issue 10: who pays (point 1), rescue before admission (point 2), bad requests (point 3)
+
+
+def test_the_output_says_who_pays_each_expense(tmp_path):
+    result = run(
+        tmp_path,
+        {
+            "policy_year": "wuhan-2025",
+            "member": {"cover_start": "2025-01-01"},
+            "expenses": [
+                # wuhan notice 五.1: the school's outpatient fund, 500 × 70% = 350.00
+                {"date": "2025-03-01", "care": "outpatient", "level": "campus", "in_scope": "500"},
+                # 六.2/六.5/六.8: L1 (200200 - 200) × 90% = 180000 -> the whole 150000.00 cap
+                {"date": "2025-06-01", "care": "inpatient", "level": "1", "in_scope": "200200"},
+            ],
+        },
+    )
+
+    visit, stay = result["expenses"]
+    assert (visit["fund"], visit["payer"], visit["payer_label"]) == (
+        "350.00",
+        "school_outpatient_fund",
+        "学校门诊经费",
+    )
+    assert (stay["fund"], stay["payer"], stay["payer_label"]) == (
+        "150000.00",
+        "basic_fund",
+        "基本医保基金",
+    )
+    assert result["totals"]["fund"] == "150350.00"
+    assert result["fund_by_payer"] == {
+        "basic_fund": "150000.00",
+        "school_outpatient_fund": "350.00",
+    }
+
+
+def test_a_rescue_carrying_a_stay_key_is_part_of_that_stay(tmp_path):
+    rescue_then_stay = [
+        # wuhan notice 六.7 + 六.2/六.5 L3: the stay's 800 deductible from the rescue first:
+        # (2000 - 800) × 60% = 720.00 (as outpatient care, without a referral: nothing)
+        {"date": "2025-05-01", "care": "emergency", "level": "3", "in_scope": "2000"},
+        # the rest of the stay: 10000 × 60% = 6000.00
+        {"date": "2025-05-01", "care": "inpatient", "level": "3", "in_scope": "10000"},
+    ]
+    result = run(
+        tmp_path,
+        {
+            "policy_year": "wuhan-2025",
+            "member": {"cover_start": "2025-01-01"},
+            "expenses": [{**bill, "stay": "s1"} for bill in rescue_then_stay],
+        },
+    )
+
+    rescue, stay = result["expenses"]
+    assert (rescue["status"], rescue["deductible"], rescue["fund"]) == (
+        "covered",
+        "800.00",
+        "720.00",
+    )
+    assert (stay["deductible"], stay["fund"]) == ("0.00", "6000.00")
+
+
+def enrollment(kind: str, **facts) -> dict:
+    return {"enrollment": {"kind": kind, **facts}}
+
+
+def outpatient(**changes) -> dict:
+    return {"date": "2025-03-01", "care": "outpatient", "level": "1", "in_scope": "100", **changes}
+
+
+BAD_REQUESTS = [
+    # amounts too large to be money: a money column holds at most 9999999999.99
+    pytest.param(
+        "shanghai-2025", {}, [outpatient(in_scope="1e26")], "expenses[0].in_scope", id="1e26"
+    ),
+    pytest.param(
+        "shanghai-2025", {}, [outpatient(in_scope=1e26)], "expenses[0].in_scope", id="1e26-number"
+    ),
+    pytest.param(
+        "shanghai-2025",
+        {},
+        [outpatient(out_of_scope="10000000000")],
+        "expenses[0].out_of_scope",
+        id="ten-billion",
+    ),
+    # shanghai guide Q5: a back-paid year repairs a gap year; there must be one to repair
+    pytest.param(
+        "shanghai-2026",
+        enrollment(
+            "late", declared_on="2026-03-05", paid_on="2026-03-06", gap_years=1, back_paid_years=2
+        ),
+        [],
+        "member.enrollment.back_paid_years",
+        id="back-pay-more-than-gaps",
+    ),
+    # shanghai guide Q6: continuity counts from the 2025 scheme year, so a 2025 enrollment
+    # has no gap year at all and a 2026 one at most one (2025)
+    pytest.param(
+        "shanghai-2025",
+        enrollment("late", declared_on="2025-03-05", paid_on="2025-03-06", gap_years=1),
+        [],
+        "member.enrollment.gap_years",
+        id="gap-year-before-2025",
+    ),
+    pytest.param(
+        "shanghai-2026",
+        enrollment("collective", gap_years=2),
+        [],
+        "member.enrollment.gap_years",
+        id="two-gap-years-in-2026",
+    ),
+    pytest.param(
+        "shanghai-2025",
+        {"cover_start": "2024-06-01"},
+        [],
+        "member.cover_start",
+        id="cover-start-before-the-year",
+    ),
+    pytest.param(
+        "shanghai-2025",
+        {"cover_start": "2025-06-01", "cover_end": "2025-05-01"},
+        [],
+        "member.cover_end",
+        id="cover-ends-before-it-starts",
+    ),
+    pytest.param(
+        "shanghai-2025",
+        enrollment("freshman", registered_on="2024-09-01"),
+        [],
+        "member.enrollment.registered_on",
+        id="registered-outside-the-year",
+    ),
+    pytest.param(
+        "shanghai-2025", {}, [outpatient(date="2026-01-05")], "expenses[0].date", id="next-year"
+    ),
+    pytest.param(
+        "shanghai-2025",
+        {},
+        [outpatient(care="chronic_outpatient")],
+        "expenses[0].care",
+        id="no-such-rule",
+    ),
+    # wuhan notice 六.7: only a rescue joins a stay; a key on outpatient care is no stay
+    pytest.param(
+        "wuhan-2025", {}, [outpatient(level="campus", stay="s")], "expenses[0].stay", id="stay"
+    ),
+    pytest.param(
+        "wuhan-2025",
+        {},
+        [outpatient(care="emergency", level="3", stay="s2")],
+        "expenses[0].stay",
+        id="rescue-without-its-stay",
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy_year", "member", "expenses", "field"), BAD_REQUESTS)
+def test_a_bad_request_names_the_field_in_chinese_and_exits_2(
+    tmp_path, policy_year, member, expenses, field
+):
+    path = tmp_path / "bad.json"
+    request = {"policy_year": policy_year, "member": member, "expenses": expenses}
+    path.write_text(json.dumps(request), encoding="utf-8")
+
+    with pytest.raises(CommandError) as error:
+        call_command("estimate_reimbursement", str(path))
+
+    message = str(error.value)
+    assert error.value.returncode == 2
+    assert message.startswith(f"字段 {field}：")
+    words = message.removeprefix(f"字段 {field}：").replace(policy_year, "")
+    assert re.search(r"[\u4e00-\u9fff]", words)
+    assert not re.findall(r"[A-Za-z]{3,}", words), words
+
+
+def test_a_huge_value_is_quoted_short(tmp_path):
+    path = tmp_path / "huge.json"
+    request = {"policy_year": "shanghai-2025", "expenses": [outpatient(in_scope="9" * 100_000)]}
+    path.write_text(json.dumps(request), encoding="utf-8")
+
+    with pytest.raises(CommandError) as error:
+        call_command("estimate_reimbursement", str(path))
+
+    assert error.value.returncode == 2
+    assert len(str(error.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "嵌套层数过多"),
+        ('{"policy_year": ' + "1" * 5000 + "}", "数字位数过多"),
+        ("{not json", "第 1 行第 2 列"),
+    ],
+)
+def test_unparseable_json_exits_2_in_chinese(tmp_path, text, says):
+    path = tmp_path / "broken.json"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CommandError) as error:
+        call_command("estimate_reimbursement", str(path))
+
+    assert error.value.returncode == 2
+    assert says in str(error.value)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from policies import engine, selectors, services
 from policies.catalog import CATALOG
-from policies.models import CareType, FacilityLevel, PolicyYear
+from policies.models import CareType, FacilityLevel, Payer, PolicyYear
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,21 @@ def by_key(snapshot: engine.PolicyYearRules) -> engine.PolicyYearRules:
 def test_model_choices_match_the_engine():
     assert set(CareType.values) == set(engine.CARE_TYPES)
     assert set(FacilityLevel.values) == set(engine.LEVELS)
+    assert set(Payer.values) == set(engine.PAYERS)
+
+
+def test_wuhan_school_outpatient_fund_is_seeded_and_copied(wuhan_2025, wuhan_2026):
+    # wuhan notice 五.1: the school pays ordinary outpatient care; everything else is the
+    # basic fund's. A copy for the next year keeps who pays what.
+    draft = services.policy_year_copy_to_draft(policy_year=wuhan_2026, year=2027)
+
+    for policy_year in (wuhan_2025, wuhan_2026, draft):
+        payers = set(policy_year.benefit_rules.values_list("care", "payer"))
+        assert payers == {
+            ("outpatient", Payer.SCHOOL_OUTPATIENT_FUND),
+            ("inpatient", Payer.BASIC_FUND),
+            ("chronic_outpatient", Payer.BASIC_FUND),
+        }
 
 
 @pytest.mark.parametrize("code", ["shanghai-2025", "shanghai-2026", "wuhan-2025"])
@@ -63,21 +78,14 @@ def test_copy_refuses_an_existing_year(shanghai_2025):
         services.policy_year_copy_to_draft(policy_year=shanghai_2025, year=2026)
 
 
-def test_publish_freezes_a_draft(wuhan_2025):
-    draft = services.policy_year_copy_to_draft(policy_year=wuhan_2025, year=2026)
+def test_publish_freezes_a_draft(wuhan_2026):
+    draft = wuhan_2026
 
     services.policy_year_publish(policy_year=draft)
 
     assert PolicyYear.objects.get(code="wuhan-2026").is_published
     with pytest.raises(services.PolicyYearError):
         services.policy_year_publish(policy_year=draft)
-
-
-@pytest.fixture
-def clinic_staff(client, staff):
-    user = staff("医保办")
-    client.force_login(user)
-    return user
 
 
 def test_a_published_year_is_read_only_in_the_admin(client, clinic_staff, shanghai_2025):
@@ -94,15 +102,15 @@ def test_a_published_year_is_read_only_in_the_admin(client, clinic_staff, shangh
 
 
 def test_admin_action_copies_to_next_year_and_drafts_stay_editable(
-    client, clinic_staff, wuhan_2025
+    client, clinic_staff, wuhan_2026
 ):
-    source = wuhan_2025
+    source = wuhan_2026
 
     client.post(
         reverse("admin:policies_policyyear_changelist"),
         {"action": "copy_to_next_year", "_selected_action": [source.pk]},
     )
-    draft = PolicyYear.objects.get(code="wuhan-2026")
+    draft = PolicyYear.objects.get(code="wuhan-2027")
     page = client.get(reverse("admin:policies_policyyear_change", args=[draft.pk]))
 
     assert b'name="premium"' in page.content

@@ -1,9 +1,9 @@
 from enrollment import services
 
-from ._incoming import IncomingFileCommand
+from ._incoming import PolicyYearFileCommand
 
 
-class Command(IncomingFileCommand):
+class Command(PolicyYearFileCommand):
     help = (
         "导入缴费记录（学号或证件号码、金额、缴费日期、缴费方式、收据号）。金额与应缴不符的记录"
         "照样登记并标出。默认只检查，加 --commit 写入。"

@@ -4,8 +4,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment import services
+from enrollment.services.roster_report import unknown_columns
 from office.errors import Refused
 from office.spreadsheets import FileRefused
+from office.writes import WriteRefused
 
 
 class Command(BaseCommand):
@@ -36,6 +38,8 @@ class Command(BaseCommand):
         if commit:
             try:
                 written = services.roster_apply(plan=plan, valid_only=valid_only)
+            except WriteRefused as exc:  # nothing written: said as what it is, exit 2
+                raise CommandError(f"{path.name}：{exc}", returncode=2) from exc
             except Refused as exc:
                 self.stderr.write(str(exc))
         if errors and plan.rejected_rows:
@@ -50,17 +54,27 @@ class Command(BaseCommand):
 
     def _report(self, plan, *, commit: bool, written: dict | None) -> None:
         out = self.stdout.write
-        out(f"表头在第 {plan.header.row} 行；数据 {plan.rows} 行。")
+        sheet = f"工作表「{plan.header.sheet}」，" if plan.header.sheet else ""
+        out(f"{sheet}表头在第 {plan.header.row} 行；数据 {plan.rows} 行。")
+        if plan.skipped:
+            out(f"跳过表尾、重复表头等非数据行 {plan.skipped} 行。")
         if plan.header.unknown:
-            out(f"未识别的列（已忽略）：{'、'.join(plan.header.unknown)}")
+            out(f"未识别的列（已忽略）：{'、'.join(unknown_columns(plan.header.unknown))}")
         out(
             f"新增 {len(plan.new)}，更新 {len(plan.updated)}，未变 {plan.unchanged}，"
             f"错误 {plan.invalid_rows} 行，不符合参保条件 {len(plan.ineligible)} 人。"
         )
-        for error in plan.invalid:
-            out(f"  第 {error.row} 行「{error.column}」：{error.message}（{error.code}）")
-        for item in plan.ineligible:
-            out(f"  第 {item.row} 行不符合参保条件：{item.message}（{item.code}）")
+        report = plan.as_json()  # each row with the name and student number it gives
+        for error in report["invalid"]:
+            out(
+                f"  第 {error['row']} 行{_who(error)}「{error['column']}」："
+                f"{error['message']}（{error['code']}）"
+            )
+        for item in report["ineligible"]:
+            out(
+                f"  第 {item['row']} 行{_who(item)}不符合参保条件："
+                f"{item['message']}（{item['code']}）"
+            )
         if written is not None:
             out(
                 self.style.SUCCESS(
@@ -69,6 +83,11 @@ class Command(BaseCommand):
             )
         elif not commit:
             out("这是试运行，没有写入任何数据；确认无误后加 --commit 导入。")
+
+
+def _who(item: dict) -> str:
+    shown = "，".join(filter(None, (item.get("name"), item.get("student_number"))))
+    return f"（{shown}）" if shown else ""
 
 
 def _json_dumps(data: dict) -> str:

@@ -21,7 +21,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="参保年度，例如 2026")
-        parser.add_argument("--region", help="统筹地区代码（该年度有多个地区时必填）")
+        parser.add_argument(
+            "--region",
+            help="统筹地区代码（默认为本校所在地区 SCHOOL_REGION；跨地区的学校用于指定另一地区）",
+        )
         parser.add_argument(
             "--no-wait", action="store_true", help="只启动任务，不等待完成（需要 Celery worker）"
         )
@@ -30,9 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args, year, region, no_wait, json: bool, **options):
         try:
             policy_year = policy_year_for(year=year, region=region)
-        except Refused as exc:
+            start = services.collective_run_start(policy_year=policy_year)
+        except Refused as exc:  # no such year, or a draft
             raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from exc
-        start = services.collective_run_start(policy_year=policy_year)
         run = start.run
         if start.action == "running":
             self.stderr.write(

@@ -1,9 +1,9 @@
-"""The enrollment app's periodic tasks, run as the beat would run them."""
+"""The office's periodic tasks, run as the beat would run them."""
 
 import os
 import time
 
-from enrollment.tasks import remove_stale_uploads
+from office.tasks import remove_stale_uploads
 
 
 def test_unconfirmed_uploads_are_removed_after_a_day(db, settings, tmp_path):
