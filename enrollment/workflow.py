@@ -62,7 +62,10 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         # again, or what a Wuhan freshman paid goes back
         FAILED: {PENDING_REVIEW, REFUNDED},
         REFUNDED: set(),
-        ESTABLISHED: set(),
+        # a premium the school collected for the entry year (a Wuhan freshman pays 400:
+        # wuhan notice 三, Q&A 三(三)) is remitted with a payment list
+        ESTABLISHED: {REMITTED},
+        REMITTED: set(),
         OPTED_OUT: set(),
         EXEMPT: set(),
     },

@@ -5,6 +5,7 @@ import hashlib
 import importlib
 import json
 import threading
+from datetime import date
 from decimal import Decimal
 from io import BytesIO, StringIO
 
@@ -17,7 +18,13 @@ from openpyxl import load_workbook
 
 from enrollment import services, workflow
 from enrollment.models import Enrollment, PaymentList, PersonalDataAccess, Student
-from enrollment.tests.factories import EnrollmentFactory, EnrollmentRowFactory, PaymentFactory
+from enrollment.tests.factories import (
+    EnrollmentFactory,
+    EnrollmentRowFactory,
+    FreshmanEnrollmentFactory,
+    PaymentFactory,
+    StudentFactory,
+)
 from office.errors import Refused
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +258,28 @@ def test_the_list_as_staff_open_it(enrollments):
     assert (sheet["J2"].value, sheet["J2"].number_format) == (355, "#,##0.00")
     assert [cell.value for cell in sheet[5]][-2:] == [1065, "3 人"]
     assert sheet["A1"].font.b and sheet["J5"].font.b and not sheet["J4"].font.b
+
+
+def test_a_wuhan_freshmans_collected_premium_is_remitted_with_the_list(wuhan_2025, settings):
+    """Wuhan freshmen pay the entry year, 400.00, and the school collects and remits it
+    (wuhan notice 三 and Q&A 三(三)): an established, paid freshman goes on the list."""
+    settings.SCHOOL_REGION = "wuhan"
+    enrollment = FreshmanEnrollmentFactory(
+        student=StudentFactory(seq=1, registered_on=date(2025, 9, 1)),
+        policy_year=wuhan_2025,
+        today=date(2025, 9, 5),
+    )
+    PaymentFactory(
+        enrollment=enrollment,
+        amount=Decimal("400.00"),
+        paid_on=date(2025, 9, 5),
+        receipt_number="WH-1",
+    )
+    services.enrollment_transition(enrollment=enrollment, to="pending_review")
+    services.enrollment_transition(enrollment=enrollment, to="established")
+
+    frozen = services.payment_list_freeze(year=2025)
+
+    # one freshman, 400.00: the list's total is its premium
+    assert (frozen.rows, frozen.total) == (1, Decimal("400.00"))
+    assert Enrollment.objects.get(pk=enrollment.pk).state == workflow.REMITTED
