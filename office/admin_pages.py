@@ -199,12 +199,3 @@ def page(request, admin_site, *, title: str, opts, intro: str = "", form=None, *
 
 def attachment(content: bytes, filename: str) -> FileResponse:
     return FileResponse(BytesIO(content), as_attachment=True, filename=filename)
-
-
-def recorded_attachment(
-    request, content: bytes, filename: str, *, detail: str, record: Callable[..., object]
-) -> FileResponse:
-    """A file holding personal data, handed out once `record(user=, detail=)` (the app's
-    access log) has noted who took it."""
-    record(user=request.user, detail=detail)
-    return attachment(content, filename)

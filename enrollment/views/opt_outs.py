@@ -9,8 +9,8 @@ from office.tables import Table, link
 
 from .. import services
 from ..forms import PolicyYearForm
-from ..models import OptOut, PersonalDataAccess
-from .common import xlsx_download
+from ..models import OptOut
+from .common import record_export, xlsx_download
 
 SCAN_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
@@ -21,9 +21,8 @@ def opt_out_commitment(request, pk):
     opt_out = get_object_or_404(OptOut, pk=pk)
     if not opt_out.commitment:
         raise Http404
-    services.personal_data_access_record(
+    record_export(
         user=request.user,
-        action=PersonalDataAccess.Action.EXPORT,
         student_id=opt_out.student_id,
         detail=f"放弃参保承诺书 {opt_out.policy_year}",
     )

@@ -11,8 +11,9 @@ from office.errors import Refused
 
 from .. import services
 from ..forms import RosterConfirmForm, RosterUploadForm
-from ..models import PersonalDataAccess, RosterImport
+from ..models import RosterImport
 from ..services.roster_report import roster_changes_shown
+from .common import record_export
 
 
 def roster_upload(request, admin_site):
@@ -74,11 +75,7 @@ def roster_import_errors(request, pk):
     roster_import = get_object_or_404(RosterImport, pk=pk)
     if not roster_import.produced_file:
         raise Http404
-    services.personal_data_access_record(
-        user=request.user,
-        action=PersonalDataAccess.Action.EXPORT,
-        detail=f"名单导入 #{pk} 错误行：{roster_import.original_name}",
-    )
+    record_export(user=request.user, detail=f"名单导入 #{pk} 错误行：{roster_import.original_name}")
     return FileResponse(
         roster_import.produced_file.open("rb"),
         as_attachment=True,
