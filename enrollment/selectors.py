@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Subquery, Sum, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from office.errors import Refused
 from policies import engine
@@ -95,12 +94,11 @@ def cover_on(*, student: Student, day: date) -> Cover | None:
 def enrollment_waiting_from(enrollment: Enrollment) -> date | None:
     """The day the enrollment's waiting period began, as the rule engine counted it
     (engine.cover_for): a collective enrollment after gap years waits from 1 January, a late
-    one from its declaration, the day it was created (as services.enrollment_cover_when_paid
-    declares it). None without a waiting period."""
+    one from its declaration (Enrollment.declared_on). None without a waiting period."""
     if enrollment.waiting_months == 0:
         return None
     if enrollment.kind == workflow.LATE:
-        return timezone.localdate(enrollment.created_at)
+        return enrollment.declared_on
     if enrollment.kind == workflow.COLLECTIVE:
         return date(enrollment.cover_end.year, 1, 1)
     return None

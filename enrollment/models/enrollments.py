@@ -1,6 +1,9 @@
 """Enrollments and their history, the freshmen's declaration batches and opt-outs."""
 
+from datetime import date
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from office.models import FrozenExport, staff_member
@@ -86,6 +89,12 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.policy_year}"
+
+    @property
+    def declared_on(self) -> date:
+        """The day it was declared: the office's date of its creation (a late
+        enrollment's waiting counts from it, shanghai guide Q3)."""
+        return timezone.localdate(self.created_at)
 
 
 class EnrollmentEvent(models.Model):

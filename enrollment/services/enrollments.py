@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from office.errors import Refused
 from office.transitions import StateWriter
@@ -166,7 +165,7 @@ def moves_write(
         if enrollment.cover_start is None:
             # established without a payment (government-paid): only the waiting counts
             fields = enrollment_cover_when_paid(
-                enrollment, paid_on=paid_on or timezone.localdate(enrollment.created_at)
+                enrollment, paid_on=paid_on or enrollment.declared_on
             )
             if fields:
                 enrollment.save(update_fields=fields)
@@ -180,7 +179,7 @@ def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list
     cover = late_cover(
         student=enrollment.student,
         policy_year=enrollment.policy_year,
-        declared_on=timezone.localdate(enrollment.created_at),
+        declared_on=enrollment.declared_on,
         paid_on=paid_on,
     )
     enrollment.cover_start, enrollment.cover_end = cover.start, cover.end

@@ -62,7 +62,7 @@ def late_payment_problem(enrollment: Enrollment, *, paid_on: date) -> str:
         late_cover(
             student=enrollment.student,
             policy_year=enrollment.policy_year,
-            declared_on=timezone.localdate(enrollment.created_at),
+            declared_on=enrollment.declared_on,
             paid_on=paid_on,
         )
     except EnrollmentRefused as exc:
