@@ -197,7 +197,7 @@ def settle() -> dict:
     enrollments = Enrollment.objects.filter(policy_year=policy_year)
     enrollments.update(amount_paid=F("premium_due"))
     # established as the bureau's results would be: through the one writer of a state
-    declared = list(enrollments.only(*FACT_FIELDS, "cover_start"))
+    declared = list(enrollments.only(*FACT_FIELDS, "policy_year", "cover_start"))
     moves_write(declared, to=workflow.ESTABLISHED, reason="基准测试：已建账")
     marked = len(declared)
     open_rows = services.payment_list_open(year=YEAR).count()

@@ -38,6 +38,9 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("enrollment", "*_payment"),
         ("enrollment", "*_refund"),
         ("claims", "view_*"),
+        # finance pays approved claims from the payout lists (报销支付清单)
+        ("claims", "add_claimpayoutlist"),
+        ("claims", "export_claimpayoutlist"),
     ],
     # auditors: read everything, change nothing
     "审计": [(app, "view_*") for app in DOMAIN_APPS],

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_results",
     "django_celery_beat",
+    "import_export",
     "office",
     "policies",
     "enrollment",
@@ -107,6 +108,13 @@ STORAGES = {
 # Upload limits; the roster import applies its own, stricter caps before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# django-import-export (the facility list, claims/resources.py): importing needs the
+# model's add permission and exporting its view permission (the package's default lets
+# any staff account import), and an exported cell that starts like a formula is escaped.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

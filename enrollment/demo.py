@@ -1,7 +1,10 @@
 """A deterministic demo school: the same few hundred students on every machine, with
-valid ID numbers, so that `seed_demo` is repeatable and the admin looks real."""
+valid ID numbers, so that `seed_demo` is repeatable and the admin looks real. Where the
+students were born and come from follows the school's region (SCHOOL_REGION): a Wuhan
+school's roster carries mostly Hubei ID numbers."""
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from stdnum.cn import ric
@@ -24,9 +27,30 @@ COLLEGES = {
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏宇浩然子涵欣怡梓轩一诺思远雨桐佳琪俊杰晨曦嘉怡"  # noqa: E501
-# Counties of birth (GB/T 2260) for demo ID numbers.
-BIRTH_COUNTIES = ["310104", "310115", "420106", "110105", "320102", "330106", "440305", "510107"]
 HMT_PREFIXES = ["810000", "820000", "830000"]
+
+
+@dataclass(frozen=True)
+class Catchment:
+    """Where a region's demo students come from: counties of birth (GB/T 2260) for their
+    ID numbers, and 生源地. Both lists keep the same length in every region, so that every
+    region's demo draws the same names, dates and colleges."""
+
+    birth_counties: tuple[str, ...]
+    origins: tuple[str, ...]
+
+
+CATCHMENTS = {
+    "shanghai": Catchment(
+        ("310104", "310115", "420106", "110105", "320102", "330106", "440305", "510107"),
+        ("上海", "湖北", "江苏", "浙江", "四川", "广东", "北京"),
+    ),
+    # 武昌区, 洪山区, 江岸区, 江汉区 (Wuhan); 宜昌西陵区, 襄阳襄城区; 长沙芙蓉区, 郑州金水区
+    "wuhan": Catchment(
+        ("420106", "420111", "420102", "420103", "420502", "420602", "430102", "410105"),
+        ("湖北", "河南", "湖南", "江西", "安徽", "四川", "广东"),
+    ),
+}
 
 STUDENT_COUNT = 360
 
@@ -36,10 +60,14 @@ def resident_id(county: str, born: date, sequence: int) -> str:
     return body + ric.calc_check_digit(body + "0")  # the function skips the last character
 
 
-def demo_students(*, entry_year: int, count: int = STUDENT_COUNT) -> list[Student]:
+def demo_students(
+    *, entry_year: int, count: int = STUDENT_COUNT, region: str = "shanghai"
+) -> list[Student]:
     """`count` students across four intakes; the newest (entry_year) are this fall's
     freshmen, some registered in August. A few special groups, Hong Kong/Macao/Taiwan
-    residence permits and foreign students make every eligibility branch visible."""
+    residence permits and foreign students make every eligibility branch visible. A
+    region without a catchment of its own gets Shanghai's."""
+    catchment = CATCHMENTS.get(region, CATCHMENTS["shanghai"])
     rng = random.Random(20251111)
     colleges = list(COLLEGES)
     students = []
@@ -62,7 +90,7 @@ def demo_students(*, entry_year: int, count: int = STUDENT_COUNT) -> list[Studen
             id_type, nationality = IdType.PASSPORT, "韩国"
             id_number = f"M{rng.randrange(10**7, 10**8)}"
         else:
-            id_number = resident_id(rng.choice(BIRTH_COUNTIES), born, sequence)
+            id_number = resident_id(rng.choice(catchment.birth_counties), born, sequence)
         registered_on = date(intake, 9, 1) + timedelta(days=rng.randrange(5))
         if index % 11 == 0:
             registered_on = date(intake, 8, 28)  # early arrivals: covered from 1 Sep
@@ -80,7 +108,7 @@ def demo_students(*, entry_year: int, count: int = STUDENT_COUNT) -> list[Studen
                 registered_on=registered_on,
                 phone=f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}",
                 nationality=nationality,
-                origin=rng.choice(["上海", "湖北", "江苏", "浙江", "四川", "广东", "北京"]),
+                origin=rng.choice(catchment.origins),
                 subsidy_category=_subsidy_category(index),
                 school_status=SchoolStatus.LEAVE if index % 67 == 9 else SchoolStatus.STUDYING,
             )

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import permission_required
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -19,6 +20,7 @@ from .models import (
     ExclusionCategory,
     PolicyYear,
     Region,
+    SpecialGroupRule,
 )
 
 
@@ -61,13 +63,25 @@ class CatastrophicTierInline(FrozenWhenPublishedInline):
     model = CatastrophicTier
 
 
+class SpecialGroupRuleInline(FrozenWhenPublishedInline):
+    """Which groups are exempt, government-paid or school-paid; a group not listed pays
+    its premium itself. Its assumed mark (`assumed["special_groups"]`) is on its title."""
+
+    model = SpecialGroupRule
+
+
 @admin.register(PolicyYear)
 class PolicyYearAdmin(admin.ModelAdmin):
     list_display = ["code", "region", "year", "status", "premium", "collective_window_opens_on"]
     list_filter = ["region", "status"]
     list_select_related = ["region"]
     readonly_fields = ["code", "status"]
-    inlines = [BenefitRuleInline, CatastrophicTierInline, CalendarCorrectionInline]
+    inlines = [
+        BenefitRuleInline,
+        CatastrophicTierInline,
+        SpecialGroupRuleInline,
+        CalendarCorrectionInline,
+    ]
     actions = ["copy_to_next_year", "publish"]
     fieldsets = [
         (None, {"fields": ["region", "year", "code", "status", "premium", "source"]}),
@@ -88,10 +102,17 @@ class PolicyYearAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "freshman_premium_waived",
+                    "freshman_confirms_in_app",
+                    "freshman_confirmation_channel",
+                    "freshman_cover_needs_full_premium",
                     "freshman_august_starts_on_september",
                     "freshman_always_starts_on_september",
                 ]
             },
+        ),
+        (
+            _("Family mutual aid"),
+            {"fields": ["family_aid_refunded_by_school", "family_aid_for_freshmen"]},
         ),
         (
             _("Benefits"),
@@ -103,6 +124,8 @@ class PolicyYearAdmin(admin.ModelAdmin):
                     "basic_annual_cap",
                     "catastrophic_requires_disease",
                     "catastrophic_cap",
+                    "catastrophic_insurers",
+                    "claim_window_months",
                 ]
             },
         ),
@@ -143,6 +166,16 @@ class PolicyYearAdmin(admin.ModelAdmin):
             for title, options in self.fieldsets
         ]
 
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        reason = (obj.assumed if obj else {}).get("special_groups")
+        for inline in inlines:
+            if reason and isinstance(inline, SpecialGroupRuleInline):
+                inline.verbose_name_plural = format_lazy(
+                    "{}{}", SpecialGroupRule._meta.verbose_name_plural, _assumed_mark(reason)
+                )
+        return inlines
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         for name, reason in (obj.assumed if obj else {}).items():
@@ -162,6 +195,16 @@ class PolicyYearAdmin(admin.ModelAdmin):
         obj.code = services.policy_year_code(region_code=obj.region.code, year=obj.year)
         obj.assumed = {k: v for k, v in obj.assumed.items() if k not in form.changed_data}
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        policy_year = form.instance
+        if formset.model is SpecialGroupRule and formset.has_changed():
+            # the office stated the year's special groups: no longer assumed
+            policy_year.assumed = {
+                k: v for k, v in policy_year.assumed.items() if k != "special_groups"
+            }
+            policy_year.save(update_fields=["assumed"])
 
     @staticmethod
     def _assumed_displays(obj, readonly) -> dict:

@@ -6,6 +6,7 @@ Every number names the seed file in ``shared/seeds/`` it comes from:
 * SH-FAQ   = shanghai-2025-student-insurance-faq.txt
 * SJTU     = sjtu-student-health-and-insurance-rules-2025.txt
 * WUHAN    = wuhan-2025-student-insurance-notice.txt
+* XIANDA   = xianda-freshman-confirmation-walkthrough.txt
 """
 
 from dataclasses import dataclass, field, replace
@@ -161,7 +162,7 @@ class Calendar:
     see beside it; ``source`` is the 政策依据 shown to staff."""
 
     collective_window: tuple[date, date]
-    family_aid_deadline_at: datetime
+    family_aid_deadline_at: datetime | None  # None: the region sets no deadline
     freshman_window: tuple[date, date]
     freshman_premium_waived: bool
     source: str
@@ -187,8 +188,30 @@ WAITING_FIELDS = (
     "gaps_counted_from_year",
 )
 NOT_IN_WUHAN_NOTICE = "沿用上海，武汉文件未规定"
-WUHAN_ASSUMED = {name: NOT_IN_WUHAN_NOTICE for name in (*CALENDAR_FIELDS, *WAITING_FIELDS)}
+# WUHAN 十 sets no deadline for family mutual aid (the parents apply after the school has
+# paid): the year has none, which is not an assumption.
+WUHAN_ASSUMED = {
+    **{
+        name: NOT_IN_WUHAN_NOTICE
+        for name in (*CALENDAR_FIELDS, *WAITING_FIELDS)
+        if name != "family_aid_deadline_at"
+    },
+    # SH-GUIDE Q12 gives 6 months to claim emergency costs paid in cash; WUHAN none
+    "claim_window_months": NOT_IN_WUHAN_NOTICE,
+    "catastrophic_insurers": "武汉文件未列出承办大病保险的保险公司，待医保经办部门告知后填写",
+    # not a PolicyYear field: the year's special-group rules (SpecialGroupRule), shown on
+    # their inline
+    "special_groups": "武汉通知（三）只规定学校向每名学生代收400元，未规定低保、重残等"
+    "困难学生的缴费资助，故不设特殊群体；如有本地资助政策请补充",
+}
 NOT_YET_PUBLISHED = "沿用2025年度，2026年度标准尚未公布"
+
+WUHAN_2025_SOURCE = (
+    "武汉市医疗保障局《关于切实做好2025年度大学生参保工作的通知》"
+    "（wuhan-2025-student-insurance-notice.txt）。集中参保期、新生申报期和待遇等待期该通知"
+    "未规定，沿用上海，待所在区医保经办部门公布后更正；家庭共济缴费按该通知第十条办理，"
+    "不设截止时间，保费由医保部门退还缴费人。"
+)
 
 CALENDARS = {
     # SH-GUIDE Q3 (window 2024-11-11 to 2024-12-20), Q18 (共济缴费 by 20 Dec 17:00), Q4
@@ -217,21 +240,102 @@ CALENDARS = {
     # assumed. The freshman pays the entry-year premium (Q&A 三(三)).
     "wuhan-2025": Calendar(
         (date(2024, 11, 11), date(2024, 12, 20)),
-        datetime(2024, 12, 20, 17, 0, tzinfo=SHANGHAI_TIME),
+        None,  # WUHAN 十: no deadline
         (date(2025, 8, 1), date(2025, 11, 10)),
         freshman_premium_waived=False,
-        source="武汉市医疗保障局《关于切实做好2025年度大学生参保工作的通知》"
-        "（wuhan-2025-student-insurance-notice.txt）。集中参保期、家庭共济缴费截止时间、"
-        "新生申报期和待遇等待期该通知未规定，沿用上海，待所在区医保经办部门公布后更正。",
+        source=WUHAN_2025_SOURCE,
         assumed=WUHAN_ASSUMED,
     ),
     "wuhan-2026": Calendar(
         (date(2025, 11, 11), date(2025, 12, 20)),
-        datetime(2025, 12, 20, 17, 0, tzinfo=SHANGHAI_TIME),
+        None,  # WUHAN 十: no deadline
         (date(2026, 8, 1), date(2026, 11, 10)),
         freshman_premium_waived=False,
         source="草稿：沿用武汉 2025 年度的标准与日程，待武汉市公布 2026 年度通知后更正、发布。",
         status="draft",
         assumed={"premium": NOT_YET_PUBLISHED, **WUHAN_ASSUMED},
     ),
+}
+
+
+@dataclass(frozen=True)
+class CityPractice:
+    """What a region's office does differently in a year (issue #14 points 3-5), as the
+    PolicyYear fields of the same names (PRACTICE_FIELDS), and its special groups
+    (category → SpecialGroupRule treatment; a category not listed pays itself)."""
+
+    family_aid_refunded_by_school: bool
+    family_aid_for_freshmen: bool
+    freshman_confirms_in_app: bool
+    freshman_confirmation_channel: str
+    freshman_cover_needs_full_premium: bool
+    claim_window_months: int
+    catastrophic_insurers: tuple[str, ...]
+    special_groups: dict[str, str] = field(default_factory=dict)
+
+
+PRACTICE_FIELDS = (
+    "family_aid_refunded_by_school",
+    "family_aid_for_freshmen",
+    "freshman_confirms_in_app",
+    "freshman_confirmation_channel",
+    "freshman_cover_needs_full_premium",
+    "claim_window_months",
+    "catastrophic_insurers",
+)
+
+SHANGHAI_PRACTICE = CityPractice(
+    # SH-GUIDE Q18 / SJTU: "经医保审核为共济建账成功后由各院校退回参保费用": the school
+    # refunds what it collected; only collective enrollments (SH-GUIDE Q4: the freshman's
+    # entry year is free, nothing to pay by mutual aid).
+    family_aid_refunded_by_school=True,
+    family_aid_for_freshmen=False,
+    # SH-GUIDE Q4: "学生通过随申办APP-居保参保确认事项，完成参保确认及承诺"; XIANDA.
+    freshman_confirms_in_app=True,
+    freshman_confirmation_channel="随申办",
+    # SH-GUIDE Q4: 个人免缴入学当年的居民医保个人缴费部分: cover needs no payment.
+    freshman_cover_needs_full_premium=False,
+    # SH-GUIDE Q12: "可在凭证开具之日起的6个月内…申请报销".
+    claim_window_months=6,
+    # SH-GUIDE Q8: "承办城乡居民大病理赔的保险公司有四家".
+    catastrophic_insurers=(
+        "中国人寿保险股份有限公司上海市分公司",
+        "中国人民财产保险股份有限公司上海市分公司",
+        "中国太平洋人寿保险有限公司上海市分公司",
+        "中国大地财产保险股份有限公司上海分公司",
+    ),
+    # SH-GUIDE Q9, SJTU art. 18: "本市重残大学生个人不缴费…无需院校申报" (exempt);
+    # "低保家庭大学生的个人参保缴费…享受政府补助" (government); "家庭经济困难学生的个人
+    # 参保缴费…可由各院校酌情帮助解决" (school fund).
+    special_groups={
+        "severe_disability": "exempt",
+        "low_income_family": "government",
+        "hardship": "school_fund",
+    },
+)
+
+WUHAN_PRACTICE = CityPractice(
+    # WUHAN 十(二)-(三): "学校统一完成大学生医保费缴纳后，大学生父母再…申请办理" and
+    # "原缴费额将从账户余额返还至个人填报的银行账户中": the bureau returns the premium to
+    # the payer, the school refunds nothing and remits as usual; freshmen too (the parents
+    # of any 武汉大学生).
+    family_aid_refunded_by_school=False,
+    family_aid_for_freshmen=True,
+    # WUHAN 三: "批量参保登记、医保费代收代缴": the school registers freshmen, no app step.
+    freshman_confirms_in_app=False,
+    freshman_confirmation_channel="",
+    # WUHAN Q&A 三(三): "足额缴纳入学当年…个人应缴保费部分，即可享受入学当年9月1日至
+    # 12月31日的居民医保待遇".
+    freshman_cover_needs_full_premium=True,
+    claim_window_months=6,  # not in WUHAN: SH-GUIDE Q12's, marked assumed
+    catastrophic_insurers=(),  # not in WUHAN: marked assumed
+    # WUHAN 三: "代收代缴居民医保费" from every student, 400 each: no special groups.
+    special_groups={},
+)
+
+PRACTICES = {
+    "shanghai-2025": SHANGHAI_PRACTICE,
+    "shanghai-2026": SHANGHAI_PRACTICE,
+    "wuhan-2025": WUHAN_PRACTICE,
+    "wuhan-2026": WUHAN_PRACTICE,
 }

@@ -137,6 +137,10 @@ def parse_expenses(data: Any, policy: engine.PolicyYearRules) -> list[engine.Exp
 
 
 def estimate_as_json(policy: engine.PolicyYearRules, estimate: engine.Estimate) -> dict:
+    """The result as JSON. Each line's `fund` is said with who pays it (`payer`,
+    `payer_label`): the basic fund, or the school from its own outpatient fund (wuhan notice
+    五.1), never plain 基金; `fund_payers` splits the total the same way, payers who pay
+    nothing left out."""
     return {
         "policy_year": policy.code,
         "cover": {
@@ -165,6 +169,11 @@ def estimate_as_json(policy: engine.PolicyYearRules, estimate: engine.Estimate) 
         "fund_by_payer": {
             payer: str(amount) for payer, amount in estimate.totals.fund_by_payer.items()
         },
+        "fund_payers": [
+            {"payer": payer, "label": engine.PAYER_LABELS[payer], "fund": str(amount)}
+            for payer, amount in estimate.totals.fund_by_payer.items()
+            if amount
+        ],
     }
 
 

@@ -97,7 +97,36 @@ class PolicyYear(models.Model):
     freshman_premium_waived = models.BooleanField(_("freshman entry-year premium waived"))
     collective_window_opens_on = models.DateField(_("collective window opens on"))
     collective_window_closes_on = models.DateField(_("collective window closes on"))
-    family_aid_deadline_at = models.DateTimeField(_("family mutual-aid deadline"))
+    family_aid_deadline_at = models.DateTimeField(
+        _("family mutual-aid deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the region sets no deadline for family mutual-aid payments."),
+    )
+    # No defaults below: each region states its own (policies/catalog.py CITY_RULES).
+    family_aid_refunded_by_school = models.BooleanField(
+        _("school refunds family mutual-aid premiums"),
+        help_text=_(
+            "Checked: once the account is established the school refunds what it collected "
+            "and the student leaves the payment list. Unchecked: the bureau returns the "
+            "premium to the payer and the school remits it as usual."
+        ),
+    )
+    family_aid_for_freshmen = models.BooleanField(_("freshmen may use family mutual aid"))
+    freshman_confirms_in_app = models.BooleanField(_("freshmen confirm in an app"))
+    freshman_confirmation_channel = models.CharField(
+        _("freshman confirmation channel"), max_length=32, blank=True
+    )
+    freshman_cover_needs_full_premium = models.BooleanField(
+        _("freshman cover needs the full premium")
+    )
+    claim_window_months = models.PositiveSmallIntegerField(_("claim window (months)"))
+    catastrophic_insurers = models.JSONField(
+        _("catastrophic insurers"),
+        default=list,
+        blank=True,
+        help_text=_("The insurers that handle catastrophic cover, one name per entry."),
+    )
     freshman_window_opens_on = models.DateField(_("freshman declaration window opens on"))
     freshman_window_closes_on = models.DateField(_("freshman declaration window closes on"))
     community_as_level_1 = models.BooleanField(_("community centres as level 1"), default=False)
@@ -170,6 +199,46 @@ class PolicyYear(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class SpecialGroupRule(models.Model):
+    """How a year treats one special group's premium (DESIGN.md §4.4). A category without a
+    rule pays the premium itself."""
+
+    class Category(models.TextChoices):
+        # codes match policies.engine.CATEGORIES and enrollment's Student.SubsidyCategory
+        LOW_INCOME_FAMILY = "low_income_family", _("Low-income family (dibao)")
+        LOW_INCOME = "low_income", _("Low income")
+        SEVERE_DISABILITY = "severe_disability", _("Severe disability")
+        HARDSHIP = "hardship", _("Family financial hardship")
+
+    class Treatment(models.TextChoices):
+        # codes match enrollment.workflow's EXEMPT state and GOVERNMENT / SCHOOL_FUND payers
+        EXEMPT = "exempt", _("Exempt from the premium")
+        GOVERNMENT = "government", _("Paid by the government")
+        SCHOOL_FUND = "school_fund", _("Paid by the school")
+
+    policy_year = models.ForeignKey(
+        PolicyYear,
+        on_delete=models.CASCADE,
+        related_name="special_groups",
+        verbose_name=_("policy year"),
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    treatment = models.CharField(_("treatment"), max_length=16, choices=Treatment.choices)
+
+    class Meta:
+        verbose_name = _("special group rule")
+        verbose_name_plural = _("special group rules")
+        ordering = ["policy_year", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy_year", "category"], name="special_group_rule_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}：{self.get_treatment_display()}"
 
 
 class CalendarCorrection(models.Model):

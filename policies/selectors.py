@@ -63,6 +63,12 @@ def policy_year_rules(policy_year: PolicyYear) -> engine.PolicyYearRules:
     )
 
 
+def special_group_treatments(policy_year: PolicyYear) -> dict[str, str]:
+    """The year's special groups, category → treatment (SpecialGroupRule): what
+    enrollment.workflow.price is given. A category not in it pays the premium itself."""
+    return dict(policy_year.special_groups.values_list("category", "treatment"))
+
+
 def split_levels(value: str) -> tuple[str, ...]:
     return tuple(level.strip() for level in value.split(",") if level.strip())
 

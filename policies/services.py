@@ -21,8 +21,9 @@ def policy_year_code(*, region_code: str, year: int) -> str:
 
 @transaction.atomic
 def policy_year_copy_to_draft(*, policy_year: PolicyYear, year: int) -> PolicyYear:
-    """Next year's draft: same numbers and rules, calendar dates moved by the year gap.
-    Published years are frozen; this is how their rules change."""
+    """Next year's draft: same numbers, rules, special groups and assumed marks, calendar
+    dates moved by the year gap. Published years are frozen; this is how their rules
+    change."""
     if PolicyYear.objects.filter(region=policy_year.region, year=year).exists():
         raise PolicyYearError(
             _("Policy year %(code)s already exists.")
@@ -31,6 +32,7 @@ def policy_year_copy_to_draft(*, policy_year: PolicyYear, year: int) -> PolicyYe
     shift = year - policy_year.year
     source_rules = list(policy_year.benefit_rules.all())
     source_tiers = list(policy_year.catastrophic_tiers.all())
+    source_groups = list(policy_year.special_groups.all())
     draft = PolicyYear.objects.get(pk=policy_year.pk)
     draft.pk = None
     draft.year = year
@@ -39,7 +41,7 @@ def policy_year_copy_to_draft(*, policy_year: PolicyYear, year: int) -> PolicyYe
     for name in CALENDAR_FIELDS:
         setattr(draft, name, _shift_years(getattr(draft, name), shift))
     draft.save()
-    for child in [*source_rules, *source_tiers]:
+    for child in [*source_rules, *source_tiers, *source_groups]:
         child.pk = None
         child.policy_year = draft
         child.save()
@@ -127,13 +129,17 @@ def estimate_run(*, request: dict) -> dict:
     return estimates.estimate_as_json(policy, estimate)
 
 
-def _shown(value: date | datetime) -> str:
+def _shown(value: date | datetime | None) -> str:
+    if value is None:
+        return "（无）"
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 
-def _shift_years(value: date | datetime, years: int) -> date | datetime:
+def _shift_years(value: date | datetime | None, years: int) -> date | datetime | None:
+    if value is None:  # no family mutual-aid deadline
+        return None
     try:
         return value.replace(year=value.year + years)
     except ValueError:  # 29 February into a common year

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithPages
 from office.views import job_progress
+from policies.filters import PolicyYearFilter
 
 from ..models import CollectiveRun
 from ..views import collective
@@ -13,7 +14,7 @@ from ..views import collective
 @admin.register(CollectiveRun)
 class CollectiveRunAdmin(WithPages, admin.ModelAdmin):
     list_display = ["number", "policy_year", "status", "started_at", "started_by", "progress"]
-    list_filter = ["status", "policy_year"]
+    list_filter = ["status", ("policy_year", PolicyYearFilter)]
     list_select_related = ["policy_year__region", "started_by"]
     pages = (
         Page(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithPages
 from office.errors import Refused
+from policies.filters import PolicyYearFilter
 
 from .. import services
 from ..models import DeclarationBatch
@@ -16,7 +17,7 @@ from ..views import declarations, incoming
 @admin.register(DeclarationBatch)
 class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
     list_display = ["number", "policy_year", "registered", "rows", "exported", "download"]
-    list_filter = ["policy_year"]
+    list_filter = [("policy_year", PolicyYearFilter)]
     list_select_related = ["policy_year__region", "created_by"]
     fields = [
         "number",

@@ -4,9 +4,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from office.errors import Refused
+from policies.filters import PolicyYearFilter
 
 from .. import services, workflow
 from ..models import Enrollment, EnrollmentEvent
+from ..selectors import cover_shown, freshmen_confirm_in_app
 from .prior_coverage import MissingHistoryFilter
 
 
@@ -54,10 +56,10 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "payer",
         "premium_due",
         "amount_paid",
-        "cover_start",
+        "cover",
     ]
     list_filter = [
-        "policy_year",
+        ("policy_year", PolicyYearFilter),
         "kind",
         "state",
         "payer",
@@ -77,6 +79,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "amount_paid",
         "cover_start",
         "cover_end",
+        "cover",
         "waiting_months",
         "unrecorded_gap_years",
         "reason",
@@ -91,15 +94,24 @@ class EnrollmentAdmin(admin.ModelAdmin):
     def college(self, enrollment: Enrollment) -> str:
         return enrollment.student.college
 
+    @admin.display(description=_("cover"), ordering="cover_start")
+    def cover(self, enrollment: Enrollment) -> str:
+        """Its dates, or 未足额缴费 where a freshman's cover waits for the full premium."""
+        return cover_shown(enrollment)
+
     def get_actions(self, request):
         """The moves staff may make by hand on a selection (代学生批量确认参保, …) come from
         the workflow's map and the user's permissions, ahead of the list's own actions."""
         actions = super().get_actions(request)
         if IS_POPUP_VAR in request.GET:
             return actions
+        # bulk confirmation only where freshmen confirm in an app (a Wuhan school registers them)
+        year = request.GET.get("policy_year__id__exact")
         moves = {
             transition.action: (_move_action(transition), transition.action, transition.label)
             for transition in workflow.by_hand(request.user)
+            if transition.target != workflow.PENDING_REVIEW
+            or freshmen_confirm_in_app(policy_year_id=year)
         }
         return {**moves, **actions}
 

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithoutRelatedLinks, WithPages
+from policies.filters import PolicyYearFilter
 
 from .. import services
 from ..forms import PaymentForm
@@ -67,7 +68,7 @@ class PaymentAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
         "mismatch",
         "recorded_by",
     ]
-    list_filter = ["channel", "paid_on", "enrollment__policy_year"]
+    list_filter = ["channel", "paid_on", ("enrollment__policy_year", PolicyYearFilter)]
     list_select_related = ["enrollment__student", "enrollment__policy_year__region", "recorded_by"]
     search_fields = ["receipt_number", "enrollment__student__student_number"]
     autocomplete_fields = ["enrollment"]
@@ -130,7 +131,12 @@ class RefundAdmin(WithPages, admin.ModelAdmin):
         "payout_reference",
         "paid_out_by",
     ]
-    list_filter = [PaidOutFilter, "reason", "enrollment__policy_year", "payout_channel"]
+    list_filter = [
+        PaidOutFilter,
+        "reason",
+        ("enrollment__policy_year", PolicyYearFilter),
+        "payout_channel",
+    ]
     list_select_related = [
         "enrollment__student",
         "enrollment__policy_year__region",

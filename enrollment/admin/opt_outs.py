@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithoutRelatedLinks, WithPages
+from policies.filters import PolicyYearFilter
 
 from .. import services
 from ..forms import OptOutForm
@@ -15,7 +16,7 @@ from ..views import opt_outs
 class OptOutAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
     form = OptOutForm
     list_display = ["student", "policy_year", "reason", "signed_on", "scan", "recorded_by"]
-    list_filter = ["policy_year", "reason", "student__college"]
+    list_filter = [("policy_year", PolicyYearFilter), "reason", "student__college"]
     list_select_related = ["student", "policy_year__region", "recorded_by"]
     search_fields = ["student__student_number", "student__name"]
     autocomplete_fields = ["student"]

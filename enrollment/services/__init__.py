@@ -17,6 +17,7 @@ from .declarations import (
     declaration_batch_export,
     pending_confirmations,
     pending_counts,
+    pending_list_name,
     pending_list_xlsx,
 )
 from .enrollments import (
@@ -59,6 +60,7 @@ from .refunds import (
     refunds_issue,
     refunds_outstanding,
     refunds_pay_out,
+    school_refunds_family_aid,
 )
 from .roster_import import (
     RosterImportError,

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from office.jobs import enqueue
-from policies.selectors import policy_year_rules
+from policies.selectors import policy_year_rules, special_group_treatments
 
 from .. import rules, workflow
 from ..models import CollectiveRun, Enrollment, EnrollmentEvent, OptOut, Student
@@ -110,18 +110,25 @@ def collective_run_execute(*, run_id: int) -> None:
 
 @dataclass(frozen=True)
 class _Context:
-    """What every chunk of a run shares: the policy year, its rules snapshot, and the
-    years of the same region whose records the portal holds for every student
-    (selectors.complete_years: there a year without cover is a gap year)."""
+    """What every chunk of a run shares: the policy year, its rules snapshot, its special
+    groups (category → treatment), and the years of the same region whose records the
+    portal holds for every student (selectors.complete_years: there a year without cover
+    is a gap year)."""
 
     policy_year: object
     rules: object
+    special_groups: dict
     complete_years: frozenset
 
     @classmethod
     def of(cls, run: CollectiveRun) -> "_Context":
         policy_year = run.policy_year
-        return cls(policy_year, policy_year_rules(policy_year), complete_years(policy_year))
+        return cls(
+            policy_year,
+            policy_year_rules(policy_year),
+            special_group_treatments(policy_year),
+            complete_years(policy_year),
+        )
 
 
 def _run_chunk(run_id: int, context: _Context) -> bool:
@@ -200,6 +207,7 @@ def _run_chunk(run_id: int, context: _Context) -> bool:
                 rules=context.rules,
                 kind=workflow.COLLECTIVE,
                 gap_years=gaps.years,
+                special_groups=context.special_groups,
             )
             enrollment.unrecorded_gap_years = gaps.unrecorded
             created.append(enrollment)

@@ -1,23 +1,25 @@
 """Freshman declarations (DESIGN.md §1.1): batches for the bureau's portal, the pending
 lists per college, and the bureau's results coming back."""
 
+import functools
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from office import exports
 from office.incoming import Plan, Problem, excerpt, read_rows
 from office.writes import max_lengths, refused_writes
-from policies.selectors import policy_year_rules
+from policies.selectors import policy_year_rules, special_group_treatments
 
 from .. import incoming, roster, rules, workflow
 from ..models import DeclarationBatch, Enrollment, EnrollmentEvent, Student
-from ..selectors import eligible_students
+from ..selectors import cover_shown, cover_waits_for_premium, eligible_students
 from .enrollments import (
     FACT_FIELDS,
     EnrollmentRefused,
@@ -66,6 +68,7 @@ def declaration_batch_create(
         .exclude(opt_outs__policy_year=policy_year)
     )
     year_rules = policy_year_rules(policy_year)
+    special_groups = special_group_treatments(policy_year)
     created = [
         enrollment_build(
             student_id=student.pk,
@@ -74,6 +77,7 @@ def declaration_batch_create(
             policy_year=policy_year,
             rules=year_rules,
             kind=workflow.FRESHMAN,
+            special_groups=special_groups,
         )
         for student in eligible_students(students)
     ]
@@ -153,11 +157,45 @@ def declaration_batch_delete(*, batch: DeclarationBatch) -> None:
 # --- pending confirmations per college ---------------------------------------------------------
 
 
+def pending_list_name(policy_year) -> str:
+    """What the pending list of `policy_year` holds, as its title and file name say."""
+    if policy_year.freshman_confirms_in_app:
+        return "待确认名单"
+    if policy_year.freshman_cover_needs_full_premium:
+        return "未足额缴费名单"
+    return "新生待办名单"
+
+
 def pending_confirmations(*, policy_year, college: str | None = None):
-    """Freshmen of the year who have not confirmed (未建账), for counsellors to chase."""
-    pending = Enrollment.objects.filter(
-        policy_year=policy_year, kind=workflow.FRESHMAN, state=workflow.NOT_ESTABLISHED
-    ).select_related("student")
+    """Freshmen of the year whose cover still waits on them, for counsellors to chase:
+    where freshmen confirm in an app, those who have not (未建账); where the entry year's
+    cover needs the full premium, those who have not paid it in full (未足额缴费, wuhan
+    notice Q&A 三(三)). Where the school registers its freshmen and cover needs no
+    payment, nobody."""
+    waiting = []
+    if policy_year.freshman_confirms_in_app:
+        waiting.append(Q(state=workflow.NOT_ESTABLISHED))
+    if policy_year.freshman_cover_needs_full_premium:
+        # workflow.cover_waits_for_premium, over the states an account may still become
+        # or be covered from
+        waiting.append(
+            Q(
+                state__in=[
+                    workflow.NOT_ESTABLISHED,
+                    workflow.PENDING_REVIEW,
+                    workflow.ESTABLISHED,
+                ],
+                amount_paid__lt=F("premium_due"),
+            )
+            & ~Q(payer=workflow.GOVERNMENT)
+        )
+    if not waiting:
+        return Enrollment.objects.none()
+    pending = (
+        Enrollment.objects.filter(policy_year=policy_year, kind=workflow.FRESHMAN)
+        .filter(functools.reduce(operator.or_, waiting))
+        .select_related("student", "policy_year")
+    )
     if college:
         pending = pending.filter(student__college=college)
     return pending.order_by("student__college", "student__major", "student__student_number")
@@ -179,12 +217,18 @@ def pending_list_xlsx(*, policy_year, college: str | None = None) -> tuple[bytes
             s.name,
             s.phone,
             s.registered_on,
-            workflow.LABELS[e.state],
+            _pending_state(e),
         ]
         for e in pending_confirmations(policy_year=policy_year, college=college)
         for s in [e.student]
     ]
-    return exports.xlsx(PENDING_COLUMNS, rows, sheet="待确认名单"), len(rows)
+    return exports.xlsx(PENDING_COLUMNS, rows, sheet=pending_list_name(policy_year)), len(rows)
+
+
+def _pending_state(enrollment: Enrollment) -> str:
+    if cover_waits_for_premium(enrollment):
+        return f"{workflow.LABELS[enrollment.state]}，{cover_shown(enrollment)}"
+    return workflow.LABELS[enrollment.state]
 
 
 # --- the bureau's results ----------------------------------------------------------------------
@@ -285,7 +329,9 @@ def bureau_results_check(*, path: Path, policy_year, name: str = "") -> ResultsP
             plan.unchanged += 1
             continue
         try:
-            workflow.check_transition(facts_of(found), result.outcome, reason=result.reason)
+            workflow.check_transition(
+                facts_of(found, policy_year=policy_year), result.outcome, reason=result.reason
+            )
         except workflow.TransitionRefused as exc:
             plan.problems.append(Problem(result.row, "建账结果", f"{shown}：{exc}"))
             continue

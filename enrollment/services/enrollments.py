@@ -5,11 +5,17 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 
 from office.errors import Refused
 from office.transitions import StateWriter
 from policies import engine
-from policies.selectors import PolicyYearAmbiguous, policy_year_for, policy_year_rules
+from policies.selectors import (
+    PolicyYearAmbiguous,
+    policy_year_for,
+    policy_year_rules,
+    special_group_treatments,
+)
 
 from .. import workflow
 from ..models import Enrollment, EnrollmentEvent, OptOut, Student
@@ -88,17 +94,28 @@ def enrollment_build(
     rules: engine.PolicyYearRules,
     kind: str,
     gap_years: int = 0,
+    special_groups: dict[str, str] | None = None,
 ) -> Enrollment:
-    """An unsaved enrollment: premium and payer from workflow.price, cover dates and
-    waiting months from the rule engine (a late enrollment gets them once paid)."""
+    """An unsaved enrollment: premium and payer from workflow.price (with the year's
+    `special_groups`, read here unless the caller has them), cover dates and waiting
+    months from the rule engine (a late enrollment gets them once paid, a freshman whose
+    year's cover needs the full premium once it is paid in full)."""
     pricing = workflow.price(
         kind=kind,
         category=category,
         premium=policy_year.premium,
         freshman_premium_waived=policy_year.freshman_premium_waived,
+        special_groups=special_group_treatments(policy_year)
+        if special_groups is None
+        else special_groups,
     )
     cover = None
-    if kind in (workflow.FRESHMAN, workflow.COLLECTIVE):
+    if kind == workflow.COLLECTIVE or (
+        kind == workflow.FRESHMAN
+        and not _cover_waits_for_premium(
+            kind=kind, policy_year=policy_year, payer=pricing.payer, premium_due=pricing.premium_due
+        )
+    ):
         cover = engine.cover_for(
             rules,
             engine.EnrollmentFacts(kind=kind, registered_on=registered_on, gap_years=gap_years),
@@ -158,6 +175,7 @@ def moves_write(
     thousand (rows the caller has locked): each move checked by the workflow, the states
     written in bulk with an event each (office.transitions), then the cover of a late
     enrollment set once it is paid (or established without payment: government-paid)."""
+    with_year_facts(enrollments)
     _WRITER.write(enrollments, to=to, by=by, reason=reason)
     if to not in (workflow.PAID, workflow.ESTABLISHED):
         return
@@ -187,6 +205,44 @@ def enrollment_cover_when_paid(enrollment: Enrollment, *, paid_on: date) -> list
     return ["cover_start", "cover_end", "waiting_months"]
 
 
+def freshman_cover_when_paid(enrollment: Enrollment) -> list[str]:
+    """A freshman whose year's cover needs the full premium (workflow.
+    cover_waits_for_premium) gets the cover dates of the rule engine once what the school
+    collected reaches the premium (`enrollment.amount_paid` counts the new payment).
+    Returns the fields it set."""
+    if enrollment.kind != workflow.FRESHMAN or enrollment.cover_start is not None:
+        return []
+    if _cover_waits_for_premium(
+        kind=enrollment.kind,
+        policy_year=enrollment.policy_year,
+        payer=enrollment.payer,
+        premium_due=enrollment.premium_due,
+        amount_paid=enrollment.amount_paid,
+    ):
+        return []
+    cover = engine.cover_for(
+        policy_year_rules(enrollment.policy_year),
+        engine.EnrollmentFacts(
+            kind=workflow.FRESHMAN, registered_on=enrollment.student.registered_on
+        ),
+    )
+    enrollment.cover_start, enrollment.cover_end = cover.start, cover.end
+    enrollment.waiting_months = cover.waiting_months
+    return ["cover_start", "cover_end", "waiting_months"]
+
+
+def _cover_waits_for_premium(
+    *, kind: str, policy_year, payer: str, premium_due: Decimal, amount_paid=Decimal("0.00")
+) -> bool:
+    return workflow.cover_waits_for_premium(
+        kind=kind,
+        needs_full_premium=policy_year.freshman_cover_needs_full_premium,
+        payer=payer,
+        premium_due=premium_due,
+        amount_paid=amount_paid,
+    )
+
+
 def late_cover(*, student: Student, policy_year, declared_on: date, paid_on: date) -> engine.Cover:
     """A late enrollment's benefits: from the later of declaration + waiting and the
     payment date (shanghai guide Q3), the waiting growing with the gap years in the
@@ -211,12 +267,26 @@ def late_cover(*, student: Student, policy_year, declared_on: date, paid_on: dat
     return cover
 
 
-# the enrollment's fields a transition's guards look at
-FACT_FIELDS = tuple(workflow.Facts.__dataclass_fields__)
+# the enrollment's fields a transition's guards look at; the others are its policy year's
+FACT_FIELDS = tuple(
+    name for name in workflow.Facts.__dataclass_fields__ if name not in workflow.YEAR_FACTS
+)
 
 
-def facts_of(enrollment: Enrollment) -> workflow.Facts:
-    return workflow.Facts(**{name: getattr(enrollment, name) for name in FACT_FIELDS})
+def facts_of(enrollment: Enrollment, *, policy_year=None) -> workflow.Facts:
+    """The workflow's facts of `enrollment`; `policy_year` saves reading its year again
+    when the caller has it."""
+    year = policy_year or enrollment.policy_year
+    return workflow.Facts(
+        **{name: getattr(enrollment, name) for name in FACT_FIELDS},
+        **{name: getattr(year, name) for name in workflow.YEAR_FACTS},
+    )
+
+
+def with_year_facts(enrollments) -> None:
+    """The policy years of `enrollments` loaded in one query where they are not loaded
+    yet: facts_of reads them, and a payment list moves sixty thousand rows at once."""
+    prefetch_related_objects(list(enrollments), "policy_year")
 
 
 _WRITER = StateWriter(
@@ -275,6 +345,7 @@ def enrollment_quote_late(*, student: Student, today: date) -> LateQuote:
         category=student.subsidy_category,
         premium=policy_year.premium,
         freshman_premium_waived=policy_year.freshman_premium_waived,
+        special_groups=special_group_treatments(policy_year),
     )
     return LateQuote(student, policy_year, pricing.premium_due, cover)
 

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Max, Sum
 from office import exports
 from office.errors import Refused
 from office.models import sha256_of
-from policies.selectors import school_region
+from policies.selectors import policy_year_for, school_region
 
 from .. import roster, workflow
 from ..models import (
@@ -65,14 +65,20 @@ def payment_list_open(*, year: int, region: str | None = None):
 
 
 def _waiting_to_be_remitted(region: str | None = None):
-    """Exempt (重残), opted-out, unpaid, government-paid and family mutual-aid enrollments
-    never qualify: they are not established-and-collected by the school."""
-    return Enrollment.objects.filter(
-        policy_year__region__code=region or school_region(),
-        state=workflow.ESTABLISHED,
-        premium_due__gt=0,
-        amount_paid__gte=F("premium_due"),
-    ).exclude(payer__in=[workflow.FAMILY_AID, workflow.GOVERNMENT])
+    """Exempt, opted-out, unpaid and government-paid enrollments never qualify: they are
+    not established-and-collected by the school. Nor do family mutual-aid ones where the
+    school refunds the premium (shanghai guide Q18); where the bureau returns it to the
+    payer instead, the school remits them like any other (wuhan notice 十(三))."""
+    return (
+        Enrollment.objects.filter(
+            policy_year__region__code=region or school_region(),
+            state=workflow.ESTABLISHED,
+            premium_due__gt=0,
+            amount_paid__gte=F("premium_due"),
+        )
+        .exclude(payer=workflow.GOVERNMENT)
+        .exclude(payer=workflow.FAMILY_AID, policy_year__family_aid_refunded_by_school=True)
+    )
 
 
 def payment_list_open_totals() -> list[dict]:
@@ -106,7 +112,8 @@ def payment_list_freeze(*, year: int, region: str | None = None, by=None) -> Pay
     payment_list.keep_file(exported.content)
     number = _save_with_next_number(payment_list)
     exported = replace(exported, number=number)
-    enrollments = [_enrollment(facts) for facts, _ in members]
+    policy_year = policy_year_for(year=year, region=region)
+    enrollments = [_enrollment(facts, policy_year) for facts, _ in members]
     PaymentListEntry.objects.bulk_create(
         (
             PaymentListEntry(
@@ -199,8 +206,8 @@ def _rows(queryset, year: int) -> Iterator[tuple[tuple, list]]:
         yield values[: len(ENROLLMENT_FIELDS)], row
 
 
-def _enrollment(facts: tuple) -> Enrollment:
-    return Enrollment(**dict(zip(ENROLLMENT_FIELDS, facts, strict=True)))
+def _enrollment(facts: tuple, policy_year) -> Enrollment:
+    return Enrollment(**dict(zip(ENROLLMENT_FIELDS, facts, strict=True)), policy_year=policy_year)
 
 
 def _payment_list_file(number: int | None, rows: Iterable[list]) -> PaymentListFile:

@@ -19,7 +19,7 @@ from office.writes import amount_ceiling, max_lengths, refused_writes
 
 from .. import incoming, rules, workflow
 from ..models import Enrollment, EnrollmentEvent, OptOut, Payment
-from .enrollments import EnrollmentRefused, late_cover, move_locked
+from .enrollments import EnrollmentRefused, freshman_cover_when_paid, late_cover, move_locked
 
 ZERO = Decimal("0.00")
 # what the database keeps, checked in the dry run rather than refused at the commit
@@ -39,13 +39,22 @@ PAYABLE_STATES = (
 
 
 def payment_problem(enrollment: Enrollment) -> str:
-    """Why no payment can be recorded on this enrollment, or "" (asked by the admin form)."""
+    """Why no payment can be recorded on this enrollment, or "" (asked by the admin form
+    and by payment_record; a payment file's dry run asks payable_problem)."""
     if enrollment.state == workflow.OPTED_OUT:
         return opted_out_message(enrollment.student, enrollment.policy_year)
-    if enrollment.state not in PAYABLE_STATES:
-        return f"{enrollment}：「{workflow.LABELS[enrollment.state]}」的参保记录不能登记缴费。"
-    if enrollment.payer == workflow.GOVERNMENT:
-        return f"{enrollment}：保费由政府补助（低保），学校不代收。"
+    problem = payable_problem(state=enrollment.state, payer=enrollment.payer)
+    return f"{enrollment}：{problem}" if problem else ""
+
+
+def payable_problem(*, state: str, payer: str) -> str:
+    """Why the school collects nothing on an enrollment in `state` paid by `payer`, or "":
+    the same check for one payment and for a file's dry run, so the dry run refuses what
+    the commit would."""
+    if state not in PAYABLE_STATES:
+        return f"「{workflow.LABELS[state]}」的参保记录不能登记缴费。"
+    if payer == workflow.GOVERNMENT:
+        return "保费由政府补助，学校不代收。"
     return ""
 
 
@@ -136,7 +145,9 @@ def payment_record(
                 also=["amount_paid"],
             )
         else:
-            current.save(update_fields=["amount_paid", "updated_at"])
+            # a freshman whose cover needs the full premium is covered once it is paid
+            cover = freshman_cover_when_paid(current)
+            current.save(update_fields=["amount_paid", "updated_at", *cover])
     return payment
 
 
@@ -208,7 +219,13 @@ def payments_import_check(
     )
     by_number, by_id = {}, {}
     for enrollment in enrollments.values(
-        "pk", "student__student_number", "student__id_number", "state", "premium_due", "amount_paid"
+        "pk",
+        "student__student_number",
+        "student__id_number",
+        "state",
+        "payer",
+        "premium_due",
+        "amount_paid",
     ):
         by_number[enrollment["student__student_number"]] = enrollment
         by_id[enrollment["student__id_number"]] = enrollment
@@ -261,14 +278,10 @@ def payments_import_check(
             if problem:
                 plan.problems.append(Problem(line.row, "缴费日期", problem))
                 continue
-        if enrollment["state"] not in PAYABLE_STATES:
-            plan.problems.append(
-                Problem(
-                    line.row,
-                    "学号",
-                    f"{line.student_number}：「{workflow.LABELS[enrollment['state']]}」的参保记录不能登记缴费。",
-                )
-            )
+        problem = payable_problem(state=enrollment["state"], payer=enrollment["payer"])
+        if problem:
+            who = line.student_number or rules.mask_id(line.id_number)
+            plan.problems.append(Problem(line.row, "学号", f"{who}：{problem}"))
             continue
         already = paid_so_far.get(enrollment["pk"], enrollment["amount_paid"])
         if already + line.amount >= PAID_BELOW:
@@ -351,35 +364,34 @@ def payments_import_apply(
 
 
 def enrollment_choose_family_aid(*, enrollment: Enrollment, at: datetime, by=None) -> Enrollment:
-    """A relative pays from an employee account. The school still declares and collects;
-    the choice must be made by the policy year's deadline (20 Dec 17:00 in Shanghai,
-    shanghai guide Q18)."""
+    """A relative pays from an employee account. The school still declares and collects.
+    Where the policy year sets a deadline the choice must be made by it (20 Dec 17:00 in
+    Shanghai, shanghai guide Q18); Wuhan sets none (notice 十). Which enrollments may
+    switch is workflow.family_aid_problem."""
     with transaction.atomic():
         current = (
             Enrollment.objects.select_for_update()
             .select_related("policy_year", "student")
             .get(pk=enrollment.pk)
         )
-        deadline = current.policy_year.family_aid_deadline_at
-        if at > deadline:
+        policy_year = current.policy_year
+        deadline = policy_year.family_aid_deadline_at
+        if deadline is not None and at > deadline:
             raise EnrollmentRefused(
                 f"家庭共济缴费须在 {timezone.localtime(deadline):%Y-%m-%d %H:%M} 前选择，"
                 "已过截止时间。"
             )
-        if current.kind == workflow.FRESHMAN or current.state not in (
-            workflow.DECLARED,
-            workflow.PAID,
-        ):
-            raise EnrollmentRefused(
-                f"{current.student}：只有已申报或已缴费的集中参保记录可以改为家庭共济缴费。"
-            )
+        problem = workflow.family_aid_problem(
+            kind=current.kind,
+            state=current.state,
+            payer=current.payer,
+            refunded_by_school=policy_year.family_aid_refunded_by_school,
+            for_freshmen=policy_year.family_aid_for_freshmen,
+        )
+        if problem:
+            raise EnrollmentRefused(f"{current.student}：{problem}")
         if current.payer == workflow.FAMILY_AID:
             return current
-        if current.payer != workflow.STUDENT:
-            raise EnrollmentRefused(
-                f"{current.student}：保费由{workflow.PAYER_LABELS[current.payer]}承担，"
-                "不改为家庭共济缴费。"
-            )
         current.payer = workflow.FAMILY_AID
         current.save(update_fields=["payer", "updated_at"])
         EnrollmentEvent.objects.create(

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from office import exports
+from policies.models import PolicyYear
 from policies.selectors import school_region
 
 from .. import workflow
@@ -52,6 +53,17 @@ def refunds_due(
     return due
 
 
+def school_refunds_family_aid(*, year: int | None = None, region: str | None = None) -> bool:
+    """Whether the school refunds family mutual-aid premiums in `year` of `region` (the
+    school's unless another is named; the latest year when none is given): shanghai guide
+    Q18 yes, wuhan notice 十(三) no, the bureau returns them to the payer."""
+    years = PolicyYear.objects.filter(region__code=region or school_region())
+    if year is not None:
+        years = years.filter(year=year)
+    flag = years.order_by("-year").values_list("family_aid_refunded_by_school", flat=True).first()
+    return bool(flag)
+
+
 def _owed(enrollment: Enrollment, refunded: Decimal, *, today: date) -> workflow.RefundDue | None:
     return workflow.refund_due(
         facts_of(enrollment),
@@ -74,7 +86,11 @@ def refunds_issue(
     for pk, _ in refunds_due(year=year, today=today, region=region):
         try:
             with transaction.atomic():
-                current = Enrollment.objects.select_for_update().get(pk=pk)
+                current = (
+                    Enrollment.objects.select_related("policy_year")
+                    .select_for_update(of=("self",))
+                    .get(pk=pk)
+                )
                 refunded = current.refunds.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
                 owed = _owed(current, refunded, today=today)
                 if owed is None:

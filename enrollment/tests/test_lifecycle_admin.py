@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import BytesIO, StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -104,7 +105,10 @@ def window_closes(policy_year, days_from_today: int) -> None:
 def test_a_declaration_batch_is_created_downloaded_frozen_and_logged(client, office, demo):
     window_closes(demo, 30)  # whatever the date the tests run on
     Student.objects.filter(registered_on__year=2026).update(registered_on=date(2026, 9, 20))
-    Enrollment.objects.filter(policy_year=demo, kind=workflow.FRESHMAN).delete()  # not yet
+    freshmen = Enrollment.objects.filter(policy_year=demo, kind=workflow.FRESHMAN)
+    # the demo's claims point at some freshmen's enrollments (claims → enrollment)
+    apps.get_model("claims", "Claim").objects.filter(enrollment__in=freshmen).delete()
+    freshmen.delete()  # not yet declared
 
     response = client.post(
         reverse("admin:enrollment_declarationbatch_create"),

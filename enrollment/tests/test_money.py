@@ -660,7 +660,7 @@ def test_a_wuhan_freshmans_failed_account_is_refunded_once_the_failure_is_final(
         paid_on=date(2025, 9, 5),
         receipt_number="WH-1",
     )
-    services.enrollment_transition(enrollment=enrollment, to="pending_review")
+    # the school registered the freshman (wuhan notice 三): the bureau answers from 未建账
     services.enrollment_transition(enrollment=enrollment, to="failed", reason="姓名不符")
 
     due = services.refunds_due(year=2025, today=today)
@@ -674,8 +674,8 @@ def test_a_wuhan_freshmans_failed_account_is_refunded_once_the_failure_is_final(
     else:
         assert (issued, due) == ([], [])
         assert fresh(enrollment).state == workflow.FAILED
-        # fixed and confirmed again while the window is open
-        services.enrollment_transition(enrollment=enrollment, to="pending_review")
+        # fixed and registered again while the window is open: the bureau establishes it
+        services.enrollment_transition(enrollment=enrollment, to="established")
 
 
 # --- reconciliation ----------------------------------------------------------------------------

@@ -275,7 +275,7 @@ def test_a_wuhan_freshmans_collected_premium_is_remitted_with_the_list(wuhan_202
         paid_on=date(2025, 9, 5),
         receipt_number="WH-1",
     )
-    services.enrollment_transition(enrollment=enrollment, to="pending_review")
+    # the school registered the freshman (wuhan notice 三): the bureau answers from 未建账
     services.enrollment_transition(enrollment=enrollment, to="established")
 
     frozen = services.payment_list_freeze(year=2025)

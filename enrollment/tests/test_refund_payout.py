@@ -229,7 +229,7 @@ def test_outstanding_refunds_per_year(refunds, wuhan_2025, settings):
         today=date(2025, 9, 5),
     )
     PaymentFactory(enrollment=enrollment, amount=Decimal("400.00"), paid_on=date(2025, 9, 5))
-    services.enrollment_transition(enrollment=enrollment, to="pending_review")
+    # the school registered the freshman (wuhan notice 三): the bureau answers from 未建账
     services.enrollment_transition(enrollment=enrollment, to="failed", reason="姓名不符")
     # final once the wuhan-2025 freshman window has closed (2025-11-10); a school that
     # spans two regions names the other one

@@ -62,25 +62,50 @@ def declaration_batch_file(request, batch):
     )
 
 
+def _pending_texts(policy_year) -> tuple[str, str]:
+    """The pending list's intro and table title for `policy_year`: confirming in an app
+    is mentioned only where its freshmen do (issue #14: a Wuhan school registers them)."""
+    if policy_year is None or policy_year.freshman_confirms_in_app:
+        return (
+            _("Freshmen who have neither confirmed in the app nor been confirmed in bulk."),
+            _("Freshmen not yet confirmed, per college"),
+        )
+    if policy_year.freshman_cover_needs_full_premium:
+        return (
+            _(
+                "Freshmen who have not paid the entry year's premium in full: the school "
+                "registered them, and they are covered once it is paid."
+            ),
+            _("Freshmen not fully paid, per college"),
+        )
+    return (
+        _("The school registers this year's freshmen: nothing waits on them."),
+        _("Freshmen to chase, per college"),
+    )
+
+
 def pending_lists(request, admin_site):
     form = PolicyYearForm(request.GET or None)
     tables = []
+    # before a year is chosen, the texts of the first one offered (the school's latest)
+    policy_year = form.fields["policy_year"].queryset.first()
     if form.is_valid():
         policy_year = form.cleaned_data["policy_year"]
+        name = services.pending_list_name(policy_year)
         if "college" in request.GET:
             college = request.GET["college"] or None
             content, rows = services.pending_list_xlsx(policy_year=policy_year, college=college)
             return xlsx_download(
                 request,
                 content,
-                f"待确认名单-{policy_year.code}-{college or '全部'}.xlsx",
-                detail=f"待确认名单 {policy_year} {college or '全部学院'}（{rows} 人）",
+                f"{name}-{policy_year.code}-{college or '全部'}.xlsx",
+                detail=f"{name} {policy_year} {college or '全部学院'}（{rows} 人）",
             )
         counts = services.pending_counts(policy_year=policy_year)
         url = f"?{urlencode({'policy_year': policy_year.pk})}&college="
         tables.append(
             Table(
-                title=_("Freshmen not yet confirmed, per college"),
+                title=_pending_texts(policy_year)[1],
                 headers=[_("college"), _("headcount"), _("file")],
                 rows=[
                     [college, count, link(f"{url}{quote(college)}", _("Download"))]
@@ -92,9 +117,11 @@ def pending_lists(request, admin_site):
     return admin_pages.page(
         request,
         admin_site,
-        title=_("Pending confirmations"),
+        title=_("Pending confirmations")
+        if policy_year is None or policy_year.freshman_confirms_in_app
+        else services.pending_list_name(policy_year),
         opts=DeclarationBatch._meta,
-        intro=_("Freshmen who have neither confirmed in the app nor been confirmed in bulk."),
+        intro=_pending_texts(policy_year)[0],
         form=form,
         method="get",
         submit=_("Show"),

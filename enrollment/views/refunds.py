@@ -72,7 +72,13 @@ def refunds_issue(request, admin_site):
         intro=_(
             "Family mutual-aid premiums once the account is established, premiums of "
             "accounts that failed, money taken before an opt-out, and whatever was paid twice."
-        ),
+        )
+        if services.school_refunds_family_aid(
+            year=form.cleaned_data["year"] if form.is_valid() else None
+        )
+        # wuhan notice 十(三): the bureau returns a family mutual-aid premium to the payer
+        else "建账失败的学生、缴费后放弃的学生，以及重复缴费的部分。"
+        "家庭共济缴费由医保部门退还至缴费人账户，学校不退费，照常汇缴。",
         form=form,
         method="get",
         submit=_("Show"),

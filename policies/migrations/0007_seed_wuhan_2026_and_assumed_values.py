@@ -53,7 +53,9 @@ def mark_and_seed(apps, schema_editor):
         freshman_premium_waived=calendar.freshman_premium_waived,
         collective_window_opens_on=calendar.collective_window[0],
         collective_window_closes_on=calendar.collective_window[1],
-        family_aid_deadline_at=calendar.family_aid_deadline_at,
+        # required until 0008 (the catalog now gives Wuhan none): 0009 clears it
+        family_aid_deadline_at=calendar.family_aid_deadline_at
+        or CALENDARS["shanghai-2026"].family_aid_deadline_at,
         freshman_window_opens_on=calendar.freshman_window[0],
         freshman_window_closes_on=calendar.freshman_window[1],
         source=calendar.source,

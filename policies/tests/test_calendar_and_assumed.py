@@ -37,6 +37,8 @@ def calendar_post(page, **values) -> dict:
         if isinstance(value, datetime):
             local = value.astimezone(SHANGHAI_TIME)
             data[f"{name}_0"], data[f"{name}_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
+        elif value is None:  # wuhan notice 十: no family mutual-aid deadline
+            data[f"{name}_0"], data[f"{name}_1"] = "", ""
         else:
             data[name] = value.isoformat()
     data.update(values)
@@ -73,10 +75,13 @@ def test_wuhan_2026_is_a_draft_with_the_catalogs_rules(wuhan_2026):
 
 
 def test_wuhan_marks_what_its_notice_does_not_give_and_shanghai_nothing(wuhan_2025, shanghai_2025):
-    # wuhan notice: no collective window, mutual-aid deadline, freshman declaration dates
-    # or waiting-period numbers (only Q&A 三(三): a paying freshman has none).
-    assert set(wuhan_2025.assumed) == {*CALENDAR_FIELDS, *WAITING_FIELDS}
-    assert set(wuhan_2025.assumed.values()) == {"沿用上海，武汉文件未规定"}
+    # wuhan notice: no collective window, freshman declaration dates or waiting-period
+    # numbers (only Q&A 三(三): a paying freshman has none), claim window, catastrophic
+    # insurers or special groups; 十 sets no mutual-aid deadline at all (none, not assumed).
+    copied = {*CALENDAR_FIELDS, *WAITING_FIELDS, "claim_window_months"} - {"family_aid_deadline_at"}
+    assert set(wuhan_2025.assumed) == {*copied, "catastrophic_insurers", "special_groups"}
+    assert {wuhan_2025.assumed[name] for name in copied} == {"沿用上海，武汉文件未规定"}
+    assert wuhan_2025.family_aid_deadline_at is None
     assert shanghai_2025.assumed == {}
 
 
@@ -162,11 +167,11 @@ def test_the_service_refuses_a_pricing_number(clinic_staff, wuhan_2025):
     assert wuhan_2025.freshman_window_closes_on == date(2025, 11, 10)
 
 
-def test_the_service_records_a_deadline_in_local_time(clinic_staff, wuhan_2025):
+def test_the_service_records_a_deadline_in_local_time(clinic_staff, shanghai_2025):
     corrected_at = datetime(2024, 11, 20, 10, 0, tzinfo=SHANGHAI_TIME)
 
     (correction,) = services.policy_year_calendar_correct(
-        policy_year=wuhan_2025,
+        policy_year=shanghai_2025,
         values={"family_aid_deadline_at": datetime(2024, 12, 25, 17, 0, tzinfo=SHANGHAI_TIME)},
         user=clinic_staff,
         now=corrected_at,
