@@ -14,7 +14,7 @@ SERVE_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
 	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false}
 
-.PHONY: install run test lint serve check-deploy clean
+.PHONY: install run test test-browser lint serve check-deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# the browser tests alone (also part of `make test`); screenshots in artifacts/screenshots/
+test-browser: $(STAMP)
+	$(PY) -m pytest tests_browser
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -49,4 +53,4 @@ check-deploy: $(STAMP)
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

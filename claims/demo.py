@@ -9,7 +9,8 @@ outpatient care from its own fund (Wuhan notice 五.1–五.3) most claims are r
 outpatient claims the school pays, some already paid through a frozen 报销支付清单 and
 some waiting for the next one; where the bureau and the insurers pay (Shanghai guide
 Q8/Q12) the claims are the 零星报销 the office helps assemble, which the school never pays
-out, so none of them reaches 已支付. Deterministic: the same claims on every machine."""
+out: a few are 已支付, the payer's payment recorded by hand once the office learned of
+it. Deterministic: the same claims on every machine."""
 
 import random
 from dataclasses import dataclass
@@ -23,10 +24,13 @@ from policies import engine
 from policies.selectors import policy_year_get, policy_year_rules
 
 from . import rules, workflow
+from .demo_facilities import demo_facilities
 from .models import Claim, Facility, InsurerChoice, Referral
 from .services import (
     LineInput,
+    approved_amount,
     claim_create,
+    claim_record_payment,
     claim_reject,
     claim_start_review,
     claim_submit,
@@ -37,20 +41,6 @@ from .services import (
 )
 from .services.approval import claim_approve
 from .services.payouts import claim_payout_freeze
-
-DISTRICTS = {
-    "shanghai": ["徐汇", "闵行", "长宁", "静安", "黄浦", "杨浦", "浦东新", "普陀", "虹口"],
-    "wuhan": ["武昌", "洪山", "江汉", "江岸", "硚口", "汉阳", "青山", "东西湖", "江夏"],
-}
-STREETS = ["枫林", "华泾", "虹桥", "江宁", "南京东路", "五角场"]
-LEVEL_2 = ["中心医院", "中医医院", "妇幼保健院", "第二人民医院", "光华医院", "眼耳鼻喉医院"]
-LEVEL_3 = ["第一人民医院", "第六人民医院", "第十人民医院", "中医药大学附属医院", "肿瘤医院"]
-LEVEL_3 += ["儿童医学中心", "精神卫生中心", "胸科医院", "医科大学附属中心医院"]
-# care out of the city (sjtu rules art. 36): designated where the student registered
-ELSEWHERE = [("北京", "北京市第三人民医院", "3"), ("杭州", "杭州市中心医院", "3")]
-ELSEWHERE += [("成都", "成都市第五人民医院", "2")]
-CAMPUS = "示范大学校医院"
-NOT_DESIGNATED = "示范大学附近民营口腔诊所"
 
 
 @dataclass(frozen=True)
@@ -92,7 +82,7 @@ FRESHMAN, REFERRED, CATASTROPHIC = (
     rules.CATASTROPHIC,
 )
 
-# Every type and state; the bureau's and the insurer's claims end at 已批准.
+# Every type and state short of 已支付 (the payers differ by city: see below).
 COMMON_STORIES = [
     Story(EMERGENCY, A, care="emergency", level="2", amount="650.00"),
     Story(EMERGENCY, A, care="emergency", amount="1280.00", receipts=2, channel=rules.PROXY),
@@ -142,6 +132,14 @@ SCHOOL_REFERRED = [
     Story(REFERRED, X, amount="310.00", fails=rules.NO_REFERRAL),
     Story(REFERRED, X, referral=True, amount="280.00", fails=rules.LATE_SUBMISSION),
 ]
+# …and in such a city the bureau and the insurer pay some claims, which the office then
+# records as paid (claims.services.payments): a month after they were handed in.
+BUREAU_PAID = [
+    Story(EMERGENCY, P, care="emergency", level="1", amount="900.00"),
+    Story(INPATIENT, P, care="inpatient", level="2", amount="5600.00"),
+    Story(CATASTROPHIC, P, care="inpatient", amount="36000.00", disease="malignant_tumour"),
+]
+PAID_AFTER = timedelta(days=30)
 SPARE_REFERRALS = 3  # issued, not yet claimed
 SCAN_FREE = "线下收取原件"
 
@@ -150,7 +148,7 @@ def seed_claims(*, policy_year, today: date, by=None) -> str:
     """Facilities always (by name: nothing twice); referrals, insurer choices and claims
     only when the demo year has no claim yet. Returns what was done, in a sentence."""
     region = policy_year.region.code
-    facilities = _facilities(region, city=policy_year.region.name.removesuffix("市"))
+    facilities = demo_facilities(region, city=policy_year.region.name.removesuffix("市"))
     if Claim.objects.filter(policy_year=policy_year).exists():
         return "示范报销申请已存在，跳过。"
     school_pays = _school_pays_outpatient(policy_year)
@@ -162,7 +160,7 @@ def seed_claims(*, policy_year, today: date, by=None) -> str:
         referred=school_pays,
     )
     choices = demo.insurer_choices()
-    stories = COMMON_STORIES + (SCHOOL_REFERRED if school_pays else BUREAU_REFERRED)
+    stories = COMMON_STORIES + (SCHOOL_REFERRED if school_pays else BUREAU_REFERRED + BUREAU_PAID)
     claims, lists = demo.tell(stories)
     referrals = demo.spare_referrals()
     states = {state: 0 for state in workflow.LABELS}
@@ -184,32 +182,6 @@ def _school_pays_outpatient(policy_year) -> bool:
     except ValueError:
         return False
     return rule.payer == engine.SCHOOL_OUTPATIENT_FUND
-
-
-def _facilities(region: str, *, city: str) -> dict[str, list[Facility]]:
-    """A few dozen facilities of the school's city by level, and a few elsewhere."""
-    districts = DISTRICTS.get(region, ["东", "西", "南", "北", "中", "新"])
-    wanted = [(CAMPUS, "campus", city, True), (f"{CAMPUS}第二门诊部", "campus", city, True)]
-    wanted += [
-        (f"{city}市{districts[i]}区{STREETS[i]}街道社区卫生服务中心", "community", city, True)
-        for i in range(6)
-    ]
-    wanted += [(f"{city}市{d}区地段医院", "1", city, True) for d in districts[:5]]
-    wanted += [
-        (f"{city}市{districts[i % len(districts)]}区{name}", "2", city, True)
-        for i, name in enumerate(LEVEL_2 + LEVEL_2[:2])
-    ]
-    wanted += [(f"{city}市{name}", "3", city, True) for name in LEVEL_3]
-    wanted += [(name, level, where, True) for where, name, level in ELSEWHERE]
-    wanted.append((NOT_DESIGNATED, "1", city, False))
-    by_level: dict[str, list[Facility]] = {}
-    for name, level, where, designated in wanted:
-        facility, _ = Facility.objects.get_or_create(
-            name=name, defaults={"level": level, "city": where, "designated": designated}
-        )
-        key = "elsewhere" if where != city else level
-        by_level.setdefault(key, []).append(facility)
-    return by_level
 
 
 class _Demo:
@@ -317,7 +289,22 @@ class _Demo:
             if payout and any(story.payout for story, _ in told):
                 claim_payout_freeze(year=self.year, by=self.by)
                 lists += 1
+        for story, claim in told:
+            if story.state == P and not story.payout:
+                self._paid_by_its_payer(Claim.objects.get(pk=claim.pk))
         return [Claim.objects.get(pk=claim.pk) for _, claim in told], lists
+
+    def _paid_by_its_payer(self, claim: Claim) -> None:
+        """The bureau or the insurer paid the approved amount a month after the claim
+        was handed in (or today, if that is sooner)."""
+        claim_record_payment(
+            claim=claim,
+            paid_on=min(claim.submitted_on + PAID_AFTER, self.today),
+            amount=approved_amount(claim),
+            reference=f"ZF{claim.number.removeprefix('BX')}",
+            by=self.by,
+            today=self.today,
+        )
 
     def _claim(self, story: Story, student: Student, visit: date) -> Claim:
         """The claim made, its documents received and submitted, and taken into review

@@ -16,13 +16,15 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
+from office import resources as office_resources
 from office.cells import clean_text, normalise_header
+from office.exports import Kind
 from office.headers import find_header, find_table
 from office.spreadsheets import read_sheets
 from policies import engine
 from policies.models import FacilityLevel
 
-from .models import Facility
+from .models import Claim, Facility
 
 # the level as the office writes it -> the engine's code
 LEVELS = {
@@ -228,3 +230,56 @@ class FacilityCSV(_OfficeReader, base_formats.CSV):
 
 
 FORMATS = [FacilityXLSX, FacilityCSV]
+
+
+# --- the claims list as a file (office.resources) ------------------------------------------
+
+
+class ClaimResource(office_resources.Resource):
+    """报销申请 as the list shows them, filtered: bank accounts masked for who may not
+    read them in full (as on the claim's page)."""
+
+    related = ("student", "policy_year__region")
+    full_id_permission = "enrollment.view_full_id"
+
+    number = office_resources.column("报销单号", "number")
+    student_number = office_resources.column("学号", "student__student_number")
+    name = office_resources.column("姓名", "student__name")
+    college = office_resources.column("学院", "student__college")
+    type = office_resources.column("报销类型", "get_type_display")
+    state = office_resources.column("状态", "get_state_display")
+    payer = office_resources.column("支付方", "get_payer_display")
+    submitted_on = office_resources.column("提交日期", "submitted_on", kind=Kind.DATE)
+    first_visit = office_resources.column("首次就诊日期", "first_visit", kind=Kind.DATE)
+    claimed = office_resources.column("申请金额", kind=Kind.MONEY)
+    fund = office_resources.column("基金支付", "fund", kind=Kind.MONEY)
+    catastrophic = office_resources.column("大病保险支付", "catastrophic", kind=Kind.MONEY)
+    student_pays = office_resources.column("个人负担", "student_pays", kind=Kind.MONEY)
+    bank_account = office_resources.column("银行账号")
+
+    class Meta:
+        model = Claim
+        fields = (
+            "number",
+            "student_number",
+            "name",
+            "college",
+            "type",
+            "state",
+            "payer",
+            "submitted_on",
+            "first_visit",
+            "claimed",
+            "fund",
+            "catastrophic",
+            "student_pays",
+            "bank_account",
+        )
+
+    def dehydrate_claimed(self, claim: Claim):
+        # the list's annotation; SQLite sums decimals to a number without its fen
+        total = getattr(claim, "claimed_total", None)
+        return None if total is None else engine.fen(total)
+
+    def dehydrate_bank_account(self, claim: Claim) -> str:
+        return self.shown_id(claim.bank_account, claim.masked_bank_account)

@@ -35,7 +35,9 @@ def claims_import(request, admin_site):
         admin_site,
         kind="claims.claims",
         form_class=ClaimsFileForm,
-        check=functools.partial(claims_import_check, by_id_number=by_id_number),
+        check=functools.partial(
+            claims_import_check, by_id_number=by_id_number, today=timezone.localdate()
+        ),
         apply=functools.partial(
             claims_import_apply, by_id_number=by_id_number, today=timezone.localdate()
         ),

@@ -5,7 +5,10 @@ a field assignment elsewhere.
 
 Who makes each move: staff submit, review, approve and reject (change_claim); a claim
 that fails an automatic check on submission goes 已提交 → 已驳回 with the check's code and
-sentence; only a frozen payout list (报销支付清单) marks a claim paid."""
+sentence. A claim the school pays from its outpatient fund is paid only by a frozen payout
+list (报销支付清单); one the bureau or the insurer pays is marked paid by hand
+(change_claim) when the office learns of the payer's payment, its date and amount
+recorded (claims.services.payments)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from office.workflow import Transition, Workflow
 from office.workflow import TransitionRefused as TransitionRefused
+
+from . import rules
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -44,11 +49,14 @@ ALLOWED: dict[str, set[str]] = {
 
 @dataclass(frozen=True)
 class Facts:
-    """What a transition's guards look at: the state and the labels of the required
-    documents not yet received (claims.rules.missing_documents)."""
+    """What a transition's guards look at: the state, the labels of the required
+    documents not yet received (claims.rules.missing_documents), who pays the claim and
+    whether a payout list is paying it now."""
 
     state: str
     missing_documents: Sequence[str] = ()
+    payer: str = ""
+    on_payout_list: bool = False
 
 
 def _documents_complete(facts: Facts) -> str:
@@ -57,6 +65,17 @@ def _documents_complete(facts: Facts) -> str:
     if not facts.missing_documents:
         return ""
     return f"材料不全，不能进入审核。缺少：{'、'.join(facts.missing_documents)}。"
+
+
+def _paid_by_its_payer(facts: Facts) -> str:
+    """The school pays its claims through a payout list, so that finance pays each once
+    (claims.services.payouts); the bureau and the insurer pay theirs themselves, and the
+    office records it by hand."""
+    if facts.payer == rules.SCHOOL_OUTPATIENT_FUND and not facts.on_payout_list:
+        return "学校门诊统筹支付的报销申请通过报销支付清单支付：冻结清单时自动变为「已支付」。"
+    if facts.on_payout_list and facts.payer != rules.SCHOOL_OUTPATIENT_FUND:
+        return "报销支付清单只列学校门诊统筹支付的报销申请。"
+    return ""
 
 
 TRANSITIONS = {
@@ -71,8 +90,14 @@ TRANSITIONS = {
     REJECTED: Transition(
         permission="change_claim", label=_("Reject"), needs_reason=True, action="reject_claims"
     ),
-    # only through a frozen payout list (claims.services.payouts)
-    PAID: Transition(permission="add_claimpayoutlist", label=_("Mark paid")),
+    # by hand for the bureau's and the insurer's claims (claims.services.payments); the
+    # school's through a frozen payout list (claims.services.payouts)
+    PAID: Transition(
+        permission="change_claim",
+        label=_("Record the payer's payment"),
+        guard=_paid_by_its_payer,
+        action="record_payment",
+    ),
 }
 
 WORKFLOW = Workflow(

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from stdnum.cn import ric
 
 from office import exports
+from office.demo import DemoAccount
 
 from . import roster
 from .models import EducationLevel, IdType, SchoolStatus, Student, StudyMode, SubsidyCategory
@@ -25,6 +26,19 @@ COLLEGES = {
     "法学院": ["法学"],
     "数学科学学院": ["数学与应用数学", "统计学"],
 }
+# Two offices, as SJTU rules art. 4–5 have them: the medical school's clinic for the
+# medical school, the campus hospital's for every other college (office.demo); a clerk of
+# each and the liaison of 法学院. The admin account holds school-wide access.
+MEDICAL_SCHOOL = "医学院"
+OFFICES = {
+    "校医院医保办": ("campus-hospital", [c for c in COLLEGES if c != MEDICAL_SCHOOL]),
+    "医学院门诊部医保办": ("medical-school", [MEDICAL_SCHOOL]),
+}
+OFFICE_ACCOUNTS = [
+    DemoAccount("xiaoyiyuan", "医保办", "campus-hospital"),
+    DemoAccount("yixueyuan", "医保办", "medical-school"),
+    DemoAccount("lianluo", "院系联络人", "campus-hospital", colleges=("法学院",)),
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏宇浩然子涵欣怡梓轩一诺思远雨桐佳琪俊杰晨曦嘉怡"  # noqa: E501
 HMT_PREFIXES = ["810000", "820000", "830000"]

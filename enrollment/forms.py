@@ -57,7 +57,10 @@ class RosterUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        return _not_too_large(self.cleaned_data["file"])
+        upload = _not_too_large(self.cleaned_data["file"])
+        if Path(upload.name).suffix.lower() not in (".xlsx", ".xls", ".csv"):
+            raise forms.ValidationError(_("Only xlsx, xls and csv files can be imported."))
+        return upload
 
 
 def _not_too_large(upload):
@@ -75,6 +78,13 @@ class RosterConfirmForm(forms.Form):
 
 class PaymentListFreezeForm(forms.Form):
     year = forms.IntegerField(label=_("payment year"), min_value=2000, max_value=2100)
+
+
+class PaymentListConfirmForm(PaymentListFreezeForm):
+    """What the confirmation showed: a list that changed since is not frozen unseen."""
+
+    rows = forms.IntegerField(min_value=1)
+    total = forms.DecimalField(max_digits=14, decimal_places=2)
 
 
 class PolicyYearForm(forms.Form):

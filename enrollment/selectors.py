@@ -8,6 +8,7 @@ from django.db.models import Case, Count, DecimalField, F, OuterRef, Subquery, S
 from django.db.models.functions import Coalesce
 
 from office.errors import Refused
+from office.scoping import in_colleges
 from policies import engine
 from policies.engine import fen
 from policies.models import PolicyYear
@@ -265,13 +266,14 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
-def reconciliation(*, year: int, region: str | None = None) -> dict:
+def reconciliation(*, year: int, region: str | None = None, colleges=None) -> dict:
     """对账 of `year` in `region` (the school's unless another is named): money held
     without an account (paid, not established, not yet refunded), accounts whose premium
     is not fully collected, and per payer what was due, collected and refunded (an
-    opted-out student owes nothing)."""
+    opted-out student owes nothing). `colleges`: only theirs (office.scoping)."""
     region = region or school_region()
     of_year = {"policy_year__year": year, "policy_year__region__code": region}
+    scoped = in_colleges(Enrollment.objects.filter(**of_year), "student__college", colleges)
     refunded = (
         Refund.objects.filter(enrollment=OuterRef("pk"))
         .values("enrollment")
@@ -279,8 +281,7 @@ def reconciliation(*, year: int, region: str | None = None) -> dict:
         .values("total")
     )
     enrollments = (
-        Enrollment.objects.filter(**of_year)
-        .select_related("student")
+        scoped.select_related("student")
         .annotate(refunded=Coalesce(Subquery(refunded), ZERO, output_field=MONEY))
         .order_by("student__college", "student__student_number")
     )
@@ -301,8 +302,7 @@ def reconciliation(*, year: int, region: str | None = None) -> dict:
         .filter(amount_paid__lt=F("premium_due"))
     )
     per_payer = (
-        Enrollment.objects.filter(**of_year)
-        .values("payer")
+        scoped.values("payer")
         .annotate(
             count=Count("pk"),
             due=Coalesce(
@@ -321,8 +321,12 @@ def reconciliation(*, year: int, region: str | None = None) -> dict:
         .order_by("payer")
     )
     refunds = dict(
-        Refund.objects.filter(
-            enrollment__policy_year__year=year, enrollment__policy_year__region__code=region
+        in_colleges(
+            Refund.objects.filter(
+                enrollment__policy_year__year=year, enrollment__policy_year__region__code=region
+            ),
+            "enrollment__student__college",
+            colleges,
         )
         .values("enrollment__payer")
         .annotate(total=Sum("amount"))

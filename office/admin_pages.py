@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 
-from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -53,7 +53,15 @@ class WithPages:
 
     def may_open(self, request, name: str) -> bool:
         page = next(page for page in self.pages if page.name == name)
+        return self.page_allowed(request, page)
+
+    def page_allowed(self, request, page: Page) -> bool:
+        """Whether the user may open `page`: its URL, button and links follow this (office.
+        scoping.ScopedAdmin adds the user's office to the permissions)."""
         return request.user.has_perms(self.page_permissions(page))
+
+    def page_arguments_check(self, request, page: Page, kwargs: dict) -> None:
+        """Raise (Http404) when the URL's arguments name what the user may not open."""
 
     def _qualified(self, codename: str) -> str:
         """A bare codename is the model's app's; "app.codename" names another app's."""
@@ -70,7 +78,13 @@ class WithPages:
             if page.with_site
             else page.view
         )
-        guarded = permission_required(self.page_permissions(page), raise_exception=True)(view)
+
+        def guarded(request, *args, **kwargs):
+            if not self.page_allowed(request, page):
+                raise PermissionDenied
+            self.page_arguments_check(request, page, kwargs)
+            return view(request, *args, **kwargs)
+
         return path(
             page.pattern, self.admin_site.admin_view(guarded), name=self.page_url_name(page)
         )
@@ -79,7 +93,7 @@ class WithPages:
         links = [
             (reverse(f"admin:{self.page_url_name(page)}"), page.button)
             for page in self.pages
-            if page.button and request.user.has_perms(self.page_permissions(page))
+            if page.button and self.page_allowed(request, page)
         ]
         return super().changelist_view(request, {"extra_links": links, **(extra_context or {})})
 

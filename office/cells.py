@@ -32,6 +32,9 @@ SPACE_BESIDE_CJK = re.compile(
 # A long number Excel showed as 3.1010519900307E+17: its last digits are gone.
 SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+?\d+$")
 AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
+# What makes Excel, WPS or LibreOffice read a typed cell as a formula. Text is cleaned
+# first (clean_text), so the full-width ＝＋－＠ count too.
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def clean_text(value) -> str:
@@ -48,6 +51,13 @@ def clean_text(value) -> str:
     if not value.isprintable():  # tabs, line breaks and control characters from copy-paste
         value = CONTROL.sub(" ", INVISIBLE.sub("", value))
     return value.strip()
+
+
+def formula_like(text: str) -> bool:
+    """Text a spreadsheet would evaluate if it were typed into a cell: no person's name
+    begins so, and one that does is flagged rather than kept (exports write it as text
+    in any case: office.exports)."""
+    return text.startswith(FORMULA_STARTS)
 
 
 def clean_name(value) -> str:

@@ -127,6 +127,7 @@ def find_table(sheets: Iterable[Sheet], *, find: Finder) -> tuple[Sheet, Header]
         header.sheet = sheet.name
         found = (sheet, header)
     if found is not None:
+        found[0].read_only(found[1].columns.values())  # a large sheet parses only these
         return found
     if not refusals:  # not one worksheet to look at
         find([], first_row=1)  # raises the importer's "no header" refusal

@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from .errors import Refused
 from .headers import Header, Labels, Need, find_header, find_table
 from .models import IncomingFile
+from .retention import upload_retention
 from .rows import DataRows
 from .spreadsheets import read_sheets
 from .writes import refused_writes
 
-# Uploads hold full ID numbers: none is kept longer, confirmed or not (swept hourly by
-# the `office.remove_stale_uploads` beat task, and on every upload).
-RETENTION = timedelta(days=1)
+# Uploads hold full ID numbers: none is kept longer than office.retention's period
+# (UPLOAD_RETENTION_DAYS), confirmed or not (swept hourly by the
+# `office.remove_stale_uploads` beat task, and on every upload).
 FOLDER = "incoming"
 
 
@@ -204,7 +205,10 @@ def incoming_file_find(*, token: str, kind: str, now: datetime) -> IncomingFile:
     """The kept file of `kind` a confirmation names, still waiting; IncomingFileGone if
     there is none."""
     found = IncomingFile.objects.filter(
-        token=str(token), kind=kind, applied_at__isnull=True, uploaded_at__gte=now - RETENTION
+        token=str(token),
+        kind=kind,
+        applied_at__isnull=True,
+        uploaded_at__gte=now - upload_retention(),
     ).first()
     if found is None or not found.file or not Path(found.file.path).is_file():
         raise IncomingFileGone
@@ -220,7 +224,9 @@ def incoming_file_apply(
     database refuses is a WriteRefused, and the file can be confirmed again."""
     with refused_writes(), transaction.atomic():
         claimed = IncomingFile.objects.filter(
-            pk=incoming_file.pk, applied_at__isnull=True, uploaded_at__gte=now - RETENTION
+            pk=incoming_file.pk,
+            applied_at__isnull=True,
+            uploaded_at__gte=now - upload_retention(),
         ).update(applied_at=now, applied_by=by)
         if not claimed:
             raise IncomingFileGone
@@ -232,10 +238,10 @@ def incoming_file_apply(
 
 
 def incoming_files_remove_stale(*, now: datetime) -> int:
-    """Remove every kept file older than RETENTION, applied or not, and any file left in
+    """Remove every kept file older than the retention period, applied or not, and any file left in
     the folder without its record (a crash between the two writes, or uploads kept by
     an earlier version). Returns how many files went."""
-    cutoff = now - RETENTION
+    cutoff = now - upload_retention()
     removed = 0
     for stale in IncomingFile.objects.filter(uploaded_at__lt=cutoff):
         if stale.file:
@@ -253,6 +259,19 @@ def incoming_files_remove_stale(*, now: datetime) -> int:
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed
+
+
+def incoming_file_discard(*, token: str, kind: str) -> bool:
+    """Staff give up an upload instead of confirming it: its record and file go now.
+    False when it is no longer waiting (applied meanwhile, or past the retention): the
+    conditional DELETE waits for a confirmation in progress and then finds nothing."""
+    stored = IncomingFile.objects.filter(token=str(token), kind=kind).first()
+    if stored is None:
+        return False
+    deleted, _counts = IncomingFile.objects.filter(pk=stored.pk, applied_at__isnull=True).delete()
+    if deleted and stored.file:
+        stored.file.storage.delete(stored.file.name)
+    return bool(deleted)
 
 
 def _discard(stored: IncomingFile) -> None:

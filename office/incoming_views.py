@@ -37,7 +37,12 @@ def incoming_file_page(
     form = form_class(None if confirming else request.POST or None, request.FILES or None)
     context = {}
     now = timezone.now()
-    if confirming:
+    if confirming and "discard" in request.POST:  # the staff give the upload up
+        if incoming.incoming_file_discard(token=request.POST["token"], kind=kind):
+            messages.success(request, _("The upload was discarded and its file deleted."))
+        else:
+            messages.error(request, str(incoming.IncomingFileGone()))
+    elif confirming:
         try:
             stored = incoming.incoming_file_find(token=request.POST["token"], kind=kind, now=now)
             form = form_class(initial=stored.parameters)

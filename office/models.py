@@ -34,10 +34,24 @@ class Job(models.Model):
     running_statuses: ClassVar[tuple[str, ...]] = ("running",)
     failed_status: ClassVar[str] = "failed"
     unqueued_error: ClassVar[str] = "任务队列暂时不可用，任务未开始。请稍后重新启动。"
+    # file fields holding full ID numbers: emptied, their files deleted, once the upload is
+    # older than UPLOAD_RETENTION_DAYS, and a job still waiting for the staff's
+    # confirmation (`waiting_statuses`) is then given up (`discarded_status`): office.retention
+    kept_files: ClassVar[tuple[str, ...]] = ()
+    waiting_statuses: ClassVar[tuple[str, ...]] = ()
+    discarded_status: ClassVar[str] = ""
+    # running status → the task that carries the job on from there: a job whose heartbeat
+    # stopped is queued again with it (office.jobs), given `task_kwargs()`
+    resume_tasks: ClassVar[dict[str, str]] = {}
+    task_id_argument: ClassVar[str] = "job_id"
 
     status = models.CharField(_("status"), max_length=16)
     started_by = staff_member(_("started by"))
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    # the claim token, raised each time the job is queued again after its worker was lost:
+    # a worker holding an older attempt writes nothing more (office.jobs)
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress_done = models.PositiveIntegerField(_("done"), default=0)
     progress_total = models.PositiveIntegerField(_("in all"), default=0)
@@ -62,18 +76,39 @@ class Job(models.Model):
         """What the progress page polls for."""
         return {"status": self.status, "done": self.progress_done, "total": self.progress_total}
 
-    @classmethod
-    def report_progress(cls, pk: int, done: int, total: int) -> None:
-        cls.objects.filter(pk=pk).update(progress_done=done, progress_total=total)
+    def task_kwargs(self) -> dict:
+        """What its task is given: the job and the attempt allowed to work on it."""
+        return {self.task_id_argument: self.pk, "attempt": self.attempt}
 
     @classmethod
-    def mark_failed(cls, pk: int, error: str, *, status: str = "") -> bool:
-        """End a job that stopped, saying why. Only a running job is ended, so one that
-        finished meanwhile (a duplicate delivery) keeps its result."""
+    def report_progress(cls, pk: int, done: int, total: int, *, attempt: int | None = None) -> bool:
+        """Progress is the heartbeat. False when the job is no longer this attempt's (it was
+        queued again, or it ended): its worker should stop."""
+        jobs = cls.objects.filter(pk=pk)
+        if attempt is not None:
+            jobs = jobs.filter(attempt=attempt, status__in=cls.running_statuses)
         return bool(
-            cls.objects.filter(pk=pk, status__in=cls.running_statuses).update(
-                status=status or cls.failed_status, error=error, finished_at=timezone.now()
-            )
+            jobs.update(progress_done=done, progress_total=total, heartbeat_at=timezone.now())
+        )
+
+    @classmethod
+    def beat(cls, pk: int, *, attempt: int) -> bool:
+        """The heartbeat alone (a task taking the job up); False as for report_progress."""
+        jobs = cls.objects.filter(pk=pk, attempt=attempt, status__in=cls.running_statuses)
+        return bool(jobs.update(heartbeat_at=timezone.now()))
+
+    @classmethod
+    def mark_failed(
+        cls, pk: int, error: str, *, status: str = "", attempt: int | None = None
+    ) -> bool:
+        """End a job that stopped, saying why. Only a running job is ended, so one that
+        finished meanwhile (a duplicate delivery) keeps its result; with `attempt`, only
+        while that attempt holds it, so a superseded worker's failure ends nothing."""
+        jobs = cls.objects.filter(pk=pk, status__in=cls.running_statuses)
+        if attempt is not None:
+            jobs = jobs.filter(attempt=attempt)
+        return bool(
+            jobs.update(status=status or cls.failed_status, error=error, finished_at=timezone.now())
         )
 
 
@@ -116,8 +151,9 @@ def sha256_of(content: bytes) -> str:
 
 class IncomingFile(models.Model):
     """An uploaded file between its dry run and the staff's confirmation (office.incoming):
-    kept under a name of ours, read again to apply, applied once, and removed after
-    `office.incoming.RETENTION` whatever became of it (such files hold full ID numbers)."""
+    kept under a name of ours, read again to apply, applied once, and removed after the
+    retention period (office.retention) whatever became of it (such files hold full ID
+    numbers)."""
 
     token = models.CharField(_("token"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=64)
@@ -150,3 +186,48 @@ class IncomingFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ScheduledRun(Job):
+    """定时任务: what one beat schedule did on its day or for its policy year (a digest, a
+    window opened or closed, a clean-up), listed among the jobs with its file. `key`
+    names the task and its day (or year), unique: a schedule that fires twice does its work
+    once (office.schedules.run_once)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    task = models.CharField(_("task"), max_length=64)
+    key = models.CharField(_("key"), max_length=128, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class JobList(models.Model):
+    """The admin's 任务 entry: no table of its own, the list is read from every job model
+    the apps register (office.job_list)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+# the school's offices and who works for which (#12): their own module, models of this app
+from .offices import Office, OfficeCollege, StaffScope  # noqa: E402, F401

@@ -100,6 +100,16 @@ def check(archive: zipfile.ZipFile) -> None:
             )
 
 
+def worksheets(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The parts that are worksheets (or may be: see _root), whatever their names."""
+    found = []
+    for member in archive.infolist():
+        root = _root(archive, member)
+        if root and root[1] in (b"worksheet", UNKNOWN):
+            found.append(member)
+    return found
+
+
 def _root(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[bytes, bytes] | None:
     """(prefix, local name) of an XML part's root element, None for a part that is not
     XML. Parts are told by what they hold, not by their names, which the workbook's
@@ -244,6 +254,14 @@ def _check_runs(segment: bytes) -> None:
         position = end
 
 
+def _spaced(segment: bytes) -> bool:
+    """Whether an attribute may be written with spaces or line breaks around its name:
+    most pieces have no tab, line break or " t =" at all, found by fast single scans."""
+    if b"\t" in segment or b"\n" in segment or b"\r" in segment:
+        return any(spaced in segment for spaced in SPACED_ATTRIBUTE)
+    return b" t =" in segment or b" t= " in segment
+
+
 def _measure_sheet(archive, part: Part, lengths: list[int]) -> int:
     """Exact bytes of the cells' own text, plus each shared string once for every cell
     that uses it; a shared cell in a form not recognised here counts as the longest
@@ -264,7 +282,7 @@ def _measure_sheet(archive, part: Part, lengths: list[int]) -> int:
             cut = len(data)
         segment, carry = data[:cut], data[cut:]
         total += sum(map(len, TEXT.findall(segment)))
-        if any(spaced in segment for spaced in SPACED_ATTRIBUTE):
+        if _spaced(segment):
             cells, refs = len(SHARED_CELL.findall(segment)), SHARED_REF.findall(segment)
         else:
             cells = segment.count(b't="s"') + segment.count(b"t='s'")

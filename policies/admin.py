@@ -1,14 +1,20 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, flatten_fieldsets
 from django.contrib.auth.decorators import permission_required
-from django.urls import path
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from office import confirm
 from office.errors import Refused
+from office.money_columns import MoneyColumns
+from office.tables import Table
+from office.templatetags.office_format import ratio
 
 from . import services, views
 from .catalog import CALENDAR_FIELDS
@@ -26,6 +32,31 @@ from .models import (
 
 class FrozenWhenPublishedInline(admin.TabularInline):
     extra = 0
+    # ratios a published (read-only) year shows as staff read them: 0.7500 reads 75%
+    ratio_fields: tuple[str, ...] = ()
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if _editable(obj):
+            return fields
+        shown = [
+            self._ratio_display(name) if name in self.ratio_fields else name for name in fields
+        ]
+        # in its place, not again at the end with the read-only fields Django appends
+        return list(dict.fromkeys(shown))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if _editable(obj):
+            return readonly
+        return [*readonly, *(self._ratio_display(name) for name in self.ratio_fields)]
+
+    def _ratio_display(self, name: str):
+        # one callable per field and inline: the admin matches read-only fields by identity
+        shown = self.__dict__.setdefault("_ratio_displays", {})
+        if name not in shown:
+            shown[name] = _RatioDisplay(self.model, name)
+        return shown[name]
 
     def has_add_permission(self, request, obj=None):
         return _editable(obj) and super().has_add_permission(request, obj)
@@ -57,10 +88,12 @@ class CalendarCorrectionInline(admin.TabularInline):
 
 class BenefitRuleInline(FrozenWhenPublishedInline):
     model = BenefitRule
+    ratio_fields = ("ratio",)
 
 
 class CatastrophicTierInline(FrozenWhenPublishedInline):
     model = CatastrophicTier
+    ratio_fields = ("ratio", "low_income_ratio")
 
 
 class SpecialGroupRuleInline(FrozenWhenPublishedInline):
@@ -71,7 +104,7 @@ class SpecialGroupRuleInline(FrozenWhenPublishedInline):
 
 
 @admin.register(PolicyYear)
-class PolicyYearAdmin(admin.ModelAdmin):
+class PolicyYearAdmin(MoneyColumns, admin.ModelAdmin):
     list_display = ["code", "region", "year", "status", "premium", "collective_window_opens_on"]
     list_filter = ["region", "status"]
     list_select_related = ["region"]
@@ -222,7 +255,12 @@ class PolicyYearAdmin(admin.ModelAdmin):
                 views.EstimateView.as_view(admin_site=self.admin_site)
             )
         )
-        return [path("estimate/", estimate, name="policies_estimate"), *super().get_urls()]
+        publish = self.admin_site.admin_view(self.publish_view)
+        return [
+            path("estimate/", estimate, name="policies_estimate"),
+            path("<int:pk>/publish/", publish, name="policies_policyyear_publish"),
+            *super().get_urls(),
+        ]
 
     @admin.action(description=_("Copy to a draft for the next year"), permissions=["add"])
     def copy_to_next_year(self, request, queryset):
@@ -240,6 +278,9 @@ class PolicyYearAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish (freezes the policy year)"), permissions=["publish"])
     def publish(self, request, queryset):
+        """What publishing does is shown first; the years are published once confirmed."""
+        if not confirm.confirmed(request):
+            return self._publish_question(request, list(queryset.select_related("region")))
         published = 0
         for policy_year in queryset:
             try:
@@ -263,6 +304,61 @@ class PolicyYearAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request):
         # Drafts can be edited by anyone who may change policy years, so may publishing.
         return super().has_change_permission(request)
+
+    def _publish_question(self, request, years, *, action: str = "publish"):
+        drafts = [year for year in years if not year.is_published]
+        return confirm.confirm_page(
+            request,
+            self.admin_site,
+            opts=self.opts,
+            title=_("Publish policy years"),
+            what=[PUBLISHING],
+            tables=[
+                Table(
+                    title=_("To be published"),
+                    headers=[_("code"), _("region"), _("year"), _field_label("premium")],
+                    rows=[[y.code, y.region.name, y.year, y.premium] for y in drafts],
+                )
+            ],
+            action=action,
+            chosen=[year.pk for year in drafts],
+            confirm_label=_("Yes, publish"),
+            cancel_url=reverse("admin:policies_policyyear_changelist"),
+            can_confirm=bool(drafts),
+        )
+
+    def publish_view(self, request, pk: int):
+        """A draft's 发布 button: the same question, then the same publishing."""
+        policy_year = get_object_or_404(PolicyYear.objects.select_related("region"), pk=pk)
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        if not confirm.confirmed(request):
+            return self._publish_question(request, [policy_year], action="")
+        self.publish(request, PolicyYear.objects.filter(pk=pk))
+        return redirect("admin:policies_policyyear_change", pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        policy_year = self.get_object(request, object_id)
+        context = {}
+        drafted = policy_year is not None and _editable(policy_year)
+        if drafted and self.has_publish_permission(request):
+            url = reverse("admin:policies_policyyear_publish", args=[policy_year.pk])
+            context["publish_url"] = url
+        return super().change_view(
+            request, object_id, form_url, {**context, **(extra_context or {})}
+        )
+
+
+# what publishing does, said before it is done (office.confirm)
+PUBLISHING = _(
+    "Publishing freezes the year: its premium, benefits, waiting periods and special groups "
+    "can no longer be changed, only its dates corrected (each correction is recorded). "
+    "Enrollments, collective runs and claims use a published year."
+)
+
+
+def _field_label(name: str) -> str:
+    return PolicyYear._meta.get_field(name).verbose_name
 
 
 def _editable(policy_year: PolicyYear | None) -> bool:
@@ -294,6 +390,19 @@ class _AssumedDisplay:
 
     def __hash__(self):
         return hash((self.name, self.reason))
+
+
+class _RatioDisplay:
+    """A ratio field shown read-only as a percent (office_format.ratio): 0.7500 -> 75%."""
+
+    def __init__(self, model, name: str):
+        self.name = name
+        self.__name__ = name  # its column keeps the field's name
+        self.short_description = model._meta.get_field(name).verbose_name
+
+    def __call__(self, obj):
+        value = getattr(obj, self.name)
+        return "-" if value is None else ratio(value)
 
 
 def _field_or(displays: dict, name):

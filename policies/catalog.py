@@ -206,9 +206,15 @@ WUHAN_ASSUMED = {
 }
 NOT_YET_PUBLISHED = "沿用2025年度，2026年度标准尚未公布"
 
+# the documents' titles as staff know them (the seed files under shared/seeds are named in
+# English; 0010 replaced those names in the 政策依据 staff read)
+SH_GUIDE_TITLE = "《关于居民医保就医结算操作介绍（大学生2024年11月版）》"
+SH_FAQ_TITLE = "《上海市城乡居民医疗保险2025年大学生参保热点问答》"
+SJTU_RULES_TITLE = "《上海交通大学学生基本健康管理与医疗保障实施细则》（2025年）"
+
 WUHAN_2025_SOURCE = (
-    "武汉市医疗保障局《关于切实做好2025年度大学生参保工作的通知》"
-    "（wuhan-2025-student-insurance-notice.txt）。集中参保期、新生申报期和待遇等待期该通知"
+    "武汉市医疗保障局《关于切实做好2025年度大学生参保工作的通知》。"
+    "集中参保期、新生申报期和待遇等待期该通知"
     "未规定，沿用上海，待所在区医保经办部门公布后更正；家庭共济缴费按该通知第十条办理，"
     "不设截止时间，保费由医保部门退还缴费人。"
 )
@@ -222,11 +228,7 @@ CALENDARS = {
         datetime(2024, 12, 20, 17, 0, tzinfo=SHANGHAI_TIME),
         (date(2025, 8, 1), date(2025, 11, 10)),
         freshman_premium_waived=True,
-        source=(
-            "shanghai-student-insurance-guide-2024-11.txt; "
-            "shanghai-2025-student-insurance-faq.txt; "
-            "sjtu-student-health-and-insurance-rules-2025.txt"
-        ),
+        source=f"{SH_GUIDE_TITLE}；{SH_FAQ_TITLE}；{SJTU_RULES_TITLE}。",
     ),
     "shanghai-2026": Calendar(
         (date(2025, 11, 11), date(2025, 12, 20)),
@@ -234,7 +236,7 @@ CALENDARS = {
         (date(2026, 8, 1), date(2026, 11, 10)),
         freshman_premium_waived=True,
         source="沿用上海 2025 年度的标准与日程，待上海市公布 2026 年度通知后更正"
-        "（shanghai-2025-student-insurance-faq.txt 第五部分）。",
+        f"（{SH_FAQ_TITLE}第五部分）。",
     ),
     # WUHAN gives no window, deadline or freshman declaration dates: Shanghai's, marked
     # assumed. The freshman pays the entry-year premium (Q&A 三(三)).

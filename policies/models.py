@@ -4,6 +4,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from office.models import staff_member
 
@@ -56,7 +57,8 @@ class Payer(models.TextChoices):
 
 class Region(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=64)
+    # "name" alone reads 姓名 (a person's): a region has its own word
+    name = models.CharField(pgettext_lazy("region", "name"), max_length=64)
     # The office's own fact, not the city's scheme: kept here, where a published (frozen)
     # policy year does not stop the office from setting it when it starts using the portal.
     records_complete_from_year = models.PositiveSmallIntegerField(
@@ -343,7 +345,7 @@ class ExclusionCategory(models.Model):
     """Expenses no scheme pays (abroad, check-ups, vaccines, …); codes match engine.EXCLUSIONS."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("exclusion category", "name"), max_length=64)
 
     class Meta:
         verbose_name = _("exclusion category")
@@ -356,7 +358,7 @@ class ExclusionCategory(models.Model):
 
 class CatastrophicDisease(models.Model):
     code = models.SlugField(_("code"), max_length=48, unique=True)
-    name = models.CharField(_("name"), max_length=128)
+    name = models.CharField(pgettext_lazy("catastrophic disease", "name"), max_length=128)
 
     class Meta:
         verbose_name = _("catastrophic disease")

@@ -14,13 +14,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import PersonalDataAccess
+from enrollment.resources import LoggedExport
 from enrollment.services import personal_data_access_record
 from office.admin_pages import Page, WithoutRelatedLinks, WithPages
 from office.errors import Refused
+from office.money_columns import MoneyColumns
+from office.scoping import ScopedAdmin
 from policies.engine import fen
 
 from .. import rules, services, views
 from ..models import Claim, ClaimDocument, ClaimLine
+from ..resources import ClaimResource
 from . import moves, pages
 from .forms import ClaimForm
 from .inlines import (
@@ -56,8 +60,14 @@ class YearFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
+class ClaimAdmin(
+    ScopedAdmin, WithoutRelatedLinks, WithPages, LoggedExport, MoneyColumns, admin.ModelAdmin
+):
+    resource_classes = [ClaimResource]
     form = ClaimForm
+    college_path = "student__college"  # office.scoping
+    whole_school_pages = ("claims_import",)
+    other_records_pages = ("claimdocument_scan",)  # a document's pk: scoped in its view
     list_display = [
         "number",
         "student",
@@ -119,6 +129,7 @@ class ClaimAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Payment"), {"fields": ["payment"]}),
         (_("Record"), {"fields": ["created_at", "created_by", "updated_at"]}),
     ]
     pages = (
@@ -148,6 +159,20 @@ class ClaimAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
             pages.claim_document_scan,
             "view_claim",
             "claimdocument_scan",
+        ),
+        Page(
+            "<int:pk>/bank-account/",
+            pages.claim_bank_account,
+            "change_claim",
+            "claim_bank_account",
+            with_site=True,
+        ),
+        Page(
+            "<int:pk>/recompute/",
+            pages.claim_recompute_page,
+            "change_claim",
+            "claim_recompute",
+            with_site=True,
         ),
     )
 
@@ -181,6 +206,8 @@ class ClaimAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
             ]
         if obj.fund is None:  # nothing stored before approval
             fieldsets = [(name, opts) for name, opts in fieldsets if "fund" not in opts["fields"]]
+        if obj.state != Claim.State.PAID:
+            fieldsets = [(n, opts) for n, opts in fieldsets if "payment" not in opts["fields"]]
         if self.sees_full_account(request):
             return fieldsets
         masked = {"bank_account": "masked_bank_account"}
@@ -205,6 +232,25 @@ class ClaimAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
     @admin.display(description=_("bank account"))
     def masked_bank_account(self, claim: Claim) -> str:
         return claim.masked_bank_account or "—"
+
+    @admin.display(description=_("how the claim was paid"))
+    def payment(self, claim: Claim) -> str:
+        """Who paid the claim and how: its payout list, or the payer's payment recorded."""
+        entry = getattr(claim, "payout_entry", None)
+        if entry is not None:
+            listed = entry.payout_list
+            frozen = f"{listed.frozen_at:%Y-%m-%d}"
+            return f"{listed}，第 {entry.position} 行，{entry.amount} 元（{frozen} 冻结）"
+        if claim.paid_on is None:
+            return "—"
+        payer = rules.PAYER_LABELS.get(claim.payer, claim.payer)
+        paid = f"{payer}于 {claim.paid_on} 支付 {claim.paid_amount} 元"
+        if claim.payment_reference:
+            paid += f"（凭证号 {claim.payment_reference}）"
+        approved = services.approved_amount(claim)
+        if claim.paid_amount != approved:
+            paid += f"；核定 {approved} 元"
+        return paid
 
     @admin.display(description=_("documents missing"))
     def missing_documents(self, claim: Claim) -> str:
@@ -265,7 +311,9 @@ class ClaimAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
                 show_save=False, show_save_and_continue=False, show_save_and_add_another=False
             )
         if claim is not None:
-            context["claim_moves"] = moves.buttons(claim, request.user)
+            context["claim_moves"] = moves.buttons(claim, request.user) + self._tools(
+                request, claim
+            )
             if claim.policy_year_id:
                 context["statement_url"] = reverse(
                     "admin:claims_claim_statement",
@@ -274,6 +322,20 @@ class ClaimAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
         return super().change_view(
             request, object_id, form_url, {**context, **(extra_context or {})}
         )
+
+    def _tools(self, request, claim: Claim) -> list[tuple[str, str]]:
+        """The claim's pages besides its moves: its bank account once its receipts are
+        closed (until it is paid), the recomputation of an approved claim."""
+        if not self.has_change_permission(request, claim):
+            return []
+        tools = []
+        if claim.state not in EDITABLE and claim.state in services.payments.ACCOUNT_OPEN:
+            url = reverse("admin:claims_claim_bank_account", args=[claim.pk])
+            tools.append((url, _("bank account")))
+        if claim.state == Claim.State.APPROVED:
+            url = reverse("admin:claims_claim_recompute", args=[claim.pk])
+            tools.append((url, _("Recompute in visit-date order")))
+        return tools
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.bank_account and self.sees_full_account(request):

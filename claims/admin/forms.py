@@ -3,8 +3,10 @@ insurers only, once), the sentence of a rejection made by hand. Each says in the
 words what the services and the database would refuse."""
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.forms import DATE_FORMATS
 from policies.selectors import policy_years_school_first
 
 from .. import rules
@@ -106,3 +108,28 @@ class RejectForm(forms.Form):
     message = forms.CharField(
         label=_("rejection reason"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
+
+
+class PaymentForm(forms.Form):
+    """The payer's payment of the selected claims (the bureau's or the insurer's): the
+    day it was paid and its reference; each claim is recorded at its approved amount."""
+
+    paid_on = forms.DateField(
+        label=_("date the payer paid"), input_formats=DATE_FORMATS, widget=AdminDateWidget
+    )
+    reference = forms.CharField(
+        label=_("payer's payment reference"),
+        max_length=Claim._meta.get_field("payment_reference").max_length,
+        required=False,
+    )
+
+
+class ClaimPaymentForm(PaymentForm):
+    """One claim's payment, with the amount the payer actually paid (it may differ from
+    the approved amount: the history says by how much)."""
+
+    amount = forms.DecimalField(
+        label=_("amount the payer paid"), max_digits=12, decimal_places=2, min_value=0
+    )
+
+    field_order = ["paid_on", "amount", "reference"]

@@ -18,7 +18,7 @@ from office.errors import Refused
 from .. import rules, services, workflow
 from ..models import Claim
 from ..services.approval import claim_approve
-from .forms import RejectForm
+from .forms import ClaimPaymentForm, PaymentForm, RejectForm
 
 
 def _submit(claim: Claim, request, **kwargs) -> str:
@@ -43,12 +43,27 @@ def _reject(claim: Claim, request, *, code: str = rules.OTHER, message: str = ""
     return services.claim_reject(claim=claim, code=code, message=message, by=request.user).number
 
 
+def _record_payment(claim: Claim, request, *, paid_on, amount=None, reference="", **kwargs) -> str:
+    """The bureau's or the insurer's payment; a selection is recorded at each claim's
+    approved amount, one claim's page gives the amount paid."""
+    done = services.claim_record_payment(
+        claim=claim,
+        paid_on=paid_on,
+        amount=services.approved_amount(claim) if amount is None else amount,
+        reference=reference,
+        by=request.user,
+        today=timezone.localdate(),
+    )
+    return f"{done.number}（{done.paid_on} 支付 {done.paid_amount} 元）"
+
+
 # target state -> the use case that makes the move
 MOVES = {
     workflow.SUBMITTED: _submit,
     workflow.IN_REVIEW: _start_review,
     workflow.APPROVED: _approve,
     workflow.REJECTED: _reject,
+    workflow.PAID: _record_payment,
 }
 
 
@@ -87,6 +102,8 @@ def _action(transition):
         claims = queryset.select_related("student").order_by("number")
         if transition.needs_reason:
             return reject_page(modeladmin, request, claims)
+        if transition.target == workflow.PAID:
+            return payment_page(modeladmin, request, claims)
         moved, refused = move(claims, request, transition.target)
         report(modeladmin, request, transition.target, moved, refused)
         return None
@@ -125,10 +142,37 @@ def reject_page(modeladmin, request, claims):
     )
 
 
+def payment_page(modeladmin, request, claims):
+    """The action 登记已支付: a page listing the selected claims with who pays them and
+    their approved amounts, asking the day the payer paid (and its reference); its
+    button posts the same selection back."""
+    form = PaymentForm(request.POST if "record_payment" in request.POST else None)
+    if form.is_valid():
+        moved, refused = move(claims, request, workflow.PAID, **form.cleaned_data)
+        report(modeladmin, request, workflow.PAID, moved, refused)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/claims/claim/payment.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Record the payer's payment"),
+            "opts": Claim._meta,
+            "claims": [
+                (claim, rules.PAYER_LABELS.get(claim.payer, "—"), services.approved_amount(claim))
+                for claim in claims
+            ],
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
 def buttons(claim: Claim, user) -> list[tuple[str, str]]:
     """(url, label) of the moves `user` may make on `claim` now. Review stays offered
     while documents are missing, so that its page says which ones."""
-    facts = workflow.Facts(state=claim.state)  # documents are named when the move is tried
+    # documents are named when the move is tried; who pays decides how it is paid
+    facts = workflow.Facts(state=claim.state, payer=claim.payer)
     return [
         (reverse("admin:claims_claim_move", args=[claim.pk, transition.target]), transition.label)
         for transition in workflow.available(facts, user)
@@ -152,7 +196,7 @@ def claim_move(request, pk: int, target: str, admin_site):
             request, f"{claim}「{workflow.LABELS[claim.state]}」不能变为「{wanted}」。"
         )
         return redirect(back)
-    form = RejectForm(request.POST or None) if transition.needs_reason else None
+    form = _form(transition, claim, request)
     if request.method == "POST" and (form is None or form.is_valid()):
         details = form.cleaned_data if form is not None else {}
         moved, refused = move([claim], request, target, **details)
@@ -167,8 +211,30 @@ def claim_move(request, pk: int, target: str, admin_site):
         title=f"{claim}：{transition.label}",
         opts=Claim._meta,
         intro=f"{claim.student} 的{claim.get_type_display()}报销申请 {claim}，"
-        f"现为「{workflow.LABELS[claim.state]}」。",
+        f"现为「{workflow.LABELS[claim.state]}」。{_payment_intro(claim, target)}",
         form=form,
         submit=transition.label,
         confirm=None if form is not None else {"fields": {}, "label": transition.label},
+    )
+
+
+def _form(transition, claim: Claim, request):
+    """The details a move asks for on a claim's page: a rejection's sentence, a payment's
+    date and amount (the approved amount offered)."""
+    data = request.POST if request.method == "POST" else None
+    if transition.needs_reason:
+        return RejectForm(data)
+    if transition.target == workflow.PAID:
+        initial = {"paid_on": timezone.localdate(), "amount": services.approved_amount(claim)}
+        return ClaimPaymentForm(data, initial=initial)
+    return None
+
+
+def _payment_intro(claim: Claim, target: str) -> str:
+    if target != workflow.PAID:
+        return ""
+    payer = rules.PAYER_LABELS.get(claim.payer, "支付方")
+    return (
+        f"核定支付 {services.approved_amount(claim)} 元，由{payer}支付；"
+        f"登记{payer}实际支付的日期和金额。"
     )

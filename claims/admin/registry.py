@@ -8,6 +8,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from office.admin_pages import WithoutRelatedLinks
 from office.errors import Refused
+from office.scoping import ScopedAdmin
 from policies.filters import PolicyYearFilter
 
 from .. import services
@@ -42,7 +43,8 @@ class FacilityAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(WithoutRelatedLinks, admin.ModelAdmin):
+class ReferralAdmin(ScopedAdmin, WithoutRelatedLinks, admin.ModelAdmin):
+    college_path = "student__college"  # office.scoping
     form = ReferralForm
     list_display = ["number", "student", "facility", "issued_on", "valid_until", "issued_by"]
     list_filter = ["issued_on", "facility__level"]
@@ -65,11 +67,12 @@ class ReferralAdmin(WithoutRelatedLinks, admin.ModelAdmin):
 
 
 @admin.register(InsurerChoice)
-class InsurerChoiceAdmin(WithoutRelatedLinks, admin.ModelAdmin):
+class InsurerChoiceAdmin(ScopedAdmin, WithoutRelatedLinks, admin.ModelAdmin):
     """Recorded once through the service and never changed (shanghai guide Q8): after
     saving, the page is read-only."""
 
     form = InsurerChoiceForm
+    college_path = "student__college"  # office.scoping
     list_display = ["student", "policy_year", "insurer", "chosen_on", "recorded_by"]
     list_filter = [("policy_year", PolicyYearFilter), "insurer"]
     list_select_related = ["student", "policy_year__region", "recorded_by"]

@@ -27,15 +27,22 @@ class ClaimsPlan(Plan):
     student_numbers: dict[int, str] = field(default_factory=dict)
     # after the apply: file claim key -> (number, check failed or None)
     results: dict[str, tuple[str, rules.Check | None]] = field(default_factory=dict)
+    # the dry run's: file claim key -> the check the commit would reject the claim with
+    predicted: dict[str, rules.Check] = field(default_factory=dict)
 
     @property
     def new(self) -> list[FileClaim]:
         return [claim for claim in self.claims if claim.key not in self.unchanged]
 
     def rejected(self) -> list[dict]:
+        """The claims the checks rejected (applied) or would reject (a dry run: no claim
+        number yet)."""
         found = []
         for claim in self.claims:
-            number, check = self.results.get(claim.key, ("", None))
+            if self.applied:
+                number, check = self.results.get(claim.key, ("", None))
+            else:
+                number, check = "", self.predicted.get(claim.key)
             if check is not None:
                 found.append(
                     {
@@ -77,6 +84,8 @@ class ClaimsPlan(Plan):
             parts.append(f"自动检查驳回 {len(self.rejected())} 张")
         else:
             parts.append(f"将新建并提交 {len(self.new)} 张")
+            if self.predicted:
+                parts.append(f"其中自动检查将驳回 {len(self.predicted)} 张")
         if self.new_facilities:
             parts.append(f"名录外医疗机构 {len(self.new_facilities)} 家")
         parts.append(f"有问题 {len(self.problems)} 行")
@@ -108,6 +117,9 @@ class ClaimsPlan(Plan):
         if claim.key in self.unchanged:
             return f"此前已导入（{self.unchanged[claim.key]}），不再新建"
         if claim.key not in self.results:
+            check = None if self.applied else self.predicted.get(claim.key)
+            if check is not None:
+                return f"将新建并提交，自动检查将驳回：{rules.CHECK_LABELS[check.code]}"
             return "将新建并提交"
         number, check = self.results[claim.key]
         if check is None:

@@ -121,6 +121,13 @@ class Claim(models.Model):
     approved_by = staff_member(_("approved by"))
     approval_sequence = models.PositiveIntegerField(_("approval order"), null=True, blank=True)
 
+    # the payment of a claim the bureau or the insurer pays, recorded by hand when the
+    # office learns of it (claims.services.payments); the school's claims are paid by
+    # their payout list (payout_entry)
+    paid_on = models.DateField(_("date the payer paid"), null=True, blank=True)
+    paid_amount = _money(_("amount the payer paid"), null=True, blank=True)
+    payment_reference = models.CharField(_("payer's payment reference"), max_length=64, blank=True)
+
     class Meta:
         verbose_name = _("claim")
         verbose_name_plural = _("claims")
@@ -139,6 +146,11 @@ class Claim(models.Model):
                 condition=models.Q(fund__gte=0, catastrophic__gte=0, student_pays__gte=0)
                 | models.Q(fund__isnull=True),
                 name="claim_breakdown_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paid_on__isnull=True, paid_amount__isnull=True)
+                | models.Q(paid_on__isnull=False, paid_amount__isnull=False, paid_amount__gte=0),
+                name="claim_payment_complete",
             ),
         ]
 

@@ -10,7 +10,14 @@ from .claims import Claim
 
 class ClaimPayoutList(FrozenExport):
     """A frozen payout list: its claims were marked paid with it, and its file is kept, so
-    exporting it again gives the same bytes (checked by `sha256`)."""
+    exporting it again gives the same bytes (checked by `sha256`). Finance then records
+    when and how it paid the list out, once (date, channel, reference and who are all set
+    together or none is), as it does a refund (enrollment.Refund)."""
+
+    class Channel(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CASH = "cash", _("Cash")
+        CAMPUS_CARD = "campus_card", _("Campus card")
 
     number = models.PositiveIntegerField(_("list number"), unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -18,11 +25,26 @@ class ClaimPayoutList(FrozenExport):
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
     frozen_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
     frozen_by = staff_member(_("frozen by"))
+    paid_out_on = models.DateField(_("paid out on"), null=True, blank=True)
+    payout_channel = models.CharField(
+        _("payout channel"), max_length=16, choices=Channel.choices, blank=True
+    )
+    payout_reference = models.CharField(_("payout reference"), max_length=64, blank=True)
+    paid_out_by = staff_member(_("paid out by"))
 
     class Meta:
         verbose_name = _("claim payout list")
         verbose_name_plural = _("claim payout lists")
         ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(paid_out_on__isnull=True, payout_channel="", payout_reference="")
+                    | (models.Q(paid_out_on__isnull=False) & ~models.Q(payout_channel=""))
+                ),
+                name="claim_payout_list_paid_out_complete",
+            ),
+        ]
         permissions = [
             (
                 "export_claimpayoutlist",

@@ -25,28 +25,43 @@ def required_documents_of(claim: Claim) -> tuple[str, ...]:
     return rules.required_documents(claim.type, claim.channel, inpatient=inpatient)
 
 
-def facts_of(claim: Claim, *, to: str = "") -> workflow.Facts:
+def facts_of(claim: Claim, *, to: str = "", on_payout_list: bool = False) -> workflow.Facts:
     """The workflow's facts of `claim`; its documents are read only for the move that
     needs them (into review), so a payout list moves thousands of claims without them."""
     if to and to != workflow.IN_REVIEW:
-        return workflow.Facts(state=claim.state)
-    return workflow.Facts(state=claim.state, missing_documents=missing_documents_of(claim))
+        return workflow.Facts(state=claim.state, payer=claim.payer, on_payout_list=on_payout_list)
+    return workflow.Facts(
+        state=claim.state,
+        missing_documents=missing_documents_of(claim),
+        payer=claim.payer,
+        on_payout_list=on_payout_list,
+    )
 
 
-WRITER = StateWriter(
-    check=lambda claim, to, reason: workflow.check_transition(
-        facts_of(claim, to=to), to, reason=reason
-    ),
-    event=ClaimEvent,
-    owner="claim",
-    stale=workflow.TransitionRefused,
-)
+def _writer(*, on_payout_list: bool) -> StateWriter:
+    return StateWriter(
+        check=lambda claim, to, reason: workflow.check_transition(
+            facts_of(claim, to=to, on_payout_list=on_payout_list), to, reason=reason
+        ),
+        event=ClaimEvent,
+        owner="claim",
+        stale=workflow.TransitionRefused,
+    )
 
 
-def claims_write(claims: list[Claim], *, to: str, by=None, reason: str = "") -> None:
+WRITER = _writer(on_payout_list=False)
+# a frozen payout list paying the school's claims (claims.services.payouts)
+PAYOUT_LIST_WRITER = _writer(on_payout_list=True)
+
+
+def claims_write(
+    claims: list[Claim], *, to: str, by=None, reason: str = "", on_payout_list: bool = False
+) -> None:
     """The one writer of claims' states, for one claim or a payout list's thousands (rows
-    the caller has locked): each move checked by the workflow, written with an event each."""
-    WRITER.write(claims, to=to, by=by, reason=reason)
+    the caller has locked): each move checked by the workflow, written with an event each.
+    `on_payout_list`: the claims are paid by the payout list being frozen."""
+    writer = PAYOUT_LIST_WRITER if on_payout_list else WRITER
+    writer.write(claims, to=to, by=by, reason=reason)
 
 
 def claim_transition(*, claim: Claim, to: str, by=None, reason: str = "") -> Claim:

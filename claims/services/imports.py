@@ -33,8 +33,8 @@ from .. import incoming, rules
 from ..incoming import ClaimRow, ClaimsPlan, FileClaim, row_problem
 from ..models import Claim, ClaimLine, Facility, Referral
 from .create import ClaimDraft, LineInput, claims_create
-from .facts import _chunks
-from .submit import claims_submit
+from .facts import Covers, _chunks
+from .submit import claims_predict, claims_submit
 
 # claims drafted and submitted together: bounds the memory of a 50,000-claim file
 APPLY_CHUNK = 2000
@@ -55,10 +55,19 @@ ID_NUMBER_NOT_MATCHED = (
 # --- the dry run ------------------------------------------------------------------------------
 
 
-def claims_import_check(*, path: Path, name: str = "", by_id_number: bool = True) -> ClaimsPlan:
+def claims_import_check(
+    *,
+    path: Path,
+    name: str = "",
+    by_id_number: bool = True,
+    today: date | None = None,
+    predict: bool = True,
+) -> ClaimsPlan:
     """Read the file, find each row's student, facility and referral, group the rows into
-    claims and tell the new ones from those recorded before. Writes nothing. Without
-    `by_id_number` (who may not see full ID numbers) a row is matched by 学号 only."""
+    claims, tell the new ones from those recorded before and, with `predict`, run the
+    automatic checks on the new ones as the commit would (`predicted`: the rejections it
+    would give). Writes nothing. Without `by_id_number` (who may not see full ID numbers)
+    a row is matched by 学号 only; `today` dates a claim the file gives no 申请日期 for."""
     diseases = incoming.disease_names(dict(CatastrophicDisease.objects.values_list("code", "name")))
     read = read_rows(
         path,
@@ -77,7 +86,39 @@ def claims_import_check(*, path: Path, name: str = "", by_id_number: bool = True
     rows = _with_facilities(rows, problems, plan)
     plan.claims, plan.problems = incoming.group_claims(rows, problems)
     plan.unchanged = _recorded_before(plan.claims)
+    if predict:
+        _predict(plan, today=today or timezone.localdate())
     return plan
+
+
+def _predict(plan: ClaimsPlan, *, today: date) -> None:
+    """The checks the commit would run on the new claims, a chunk at a time (the
+    receipts of earlier chunks count as claimed, as they will be on the commit)."""
+    new = plan.new
+    referrals = _referral_ids(new)
+    facilities = _facility_ids()
+    claimed: set[str] = set()
+    covers = Covers(claim.value("student") for claim in new)
+    for start in range(0, len(new), APPLY_CHUNK):
+        chunk = new[start : start + APPLY_CHUNK]
+        drafts = [_with_facility_ids(draft_of(claim, referrals), facilities) for claim in chunk]
+        checks = claims_predict(drafts, today=today, claimed_before=claimed, covers=covers)
+        for claim, check in zip(chunk, checks, strict=True):
+            if check is not None:
+                plan.predicted[claim.key] = check
+        claimed.update(line.invoice_number.strip() for draft in drafts for line in draft.lines)
+
+
+def _referral_ids(claims: list[FileClaim]) -> dict[str, int]:
+    numbers = sorted({claim.value("referral") for claim in claims} - {""})
+    referrals: dict[str, int] = {}
+    for chunk in _chunks(numbers):
+        referrals.update(Referral.objects.filter(number__in=chunk).values_list("number", "pk"))
+    return referrals
+
+
+def _facility_ids() -> dict[str, int]:
+    return {facility_key(name): pk for name, pk in Facility.objects.values_list("name", "pk")}
 
 
 def _with_students(
@@ -337,14 +378,11 @@ def claims_import_apply(
     """The dry run again, then each new claim drafted, numbered and submitted (the
     automatic checks reject some), all or nothing. `today` dates a claim the file gives
     no 申请日期 for (none: the column is required)."""
-    plan = claims_import_check(path=path, name=name, by_id_number=by_id_number)
+    plan = claims_import_check(path=path, name=name, by_id_number=by_id_number, predict=False)
     today = today or timezone.localdate()
     new = plan.new
-    referral_numbers = sorted({claim.value("referral") for claim in new} - {""})
-    referrals: dict[str, int] = {}
-    for chunk in _chunks(referral_numbers):
-        referrals.update(Referral.objects.filter(number__in=chunk).values_list("number", "pk"))
-    facilities = {facility_key(name): pk for name, pk in Facility.objects.values_list("name", "pk")}
+    referrals = _referral_ids(new)
+    facilities = _facility_ids()
     for start in range(0, len(new), APPLY_CHUNK):
         chunk = new[start : start + APPLY_CHUNK]
         drafts = [_with_facility_ids(draft_of(claim, referrals), facilities) for claim in chunk]

@@ -12,10 +12,12 @@ page, until one is recorded (a claim with nothing to pay is listed without one).
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 
 from office import exports
 from office.errors import Refused
@@ -164,7 +166,9 @@ def claim_payout_freeze(
         ),
         batch_size=CHUNK,
     )
-    claims_write(claims, to=workflow.PAID, by=by, reason=f"报销支付清单 #{number}")
+    claims_write(
+        claims, to=workflow.PAID, by=by, reason=f"报销支付清单 #{number}", on_payout_list=True
+    )
     return replace(exported, number=number)
 
 
@@ -206,6 +210,7 @@ def claim_payout_export_frozen(*, number: int) -> ClaimPayoutFile:
 ROW_FIELDS = (
     "pk",
     "state",
+    "payer",
     "number",
     "student__name",
     "student__student_number",
@@ -229,8 +234,8 @@ def _rows(queryset) -> Iterator[tuple[Claim, list]]:
         receipts=Subquery(lines.order_by().values("claim").annotate(n=Count("pk")).values("n")[:1]),
     )
     for values in queryset.values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK):
-        pk, state, number, name, student_number, college, kind, visit, fund, account = values[:10]
-        channel, receipts = values[10:]
+        pk, state, payer, number, name, student_number, college, kind, visit, fund = values[:10]
+        account, channel, receipts = values[10:]
         amount = fund or Decimal("0.00")
         row = [
             number,
@@ -243,7 +248,7 @@ def _rows(queryset) -> Iterator[tuple[Claim, list]]:
             account,
             _note(channel=channel, receipts=receipts or 0, amount=amount),
         ]
-        yield Claim(pk=pk, state=state, number=number), row
+        yield Claim(pk=pk, state=state, payer=payer, number=number), row
 
 
 def _note(*, channel: str, receipts: int, amount: Decimal) -> str:
@@ -270,3 +275,69 @@ def _payout_file(number: int | None, rows: Iterable[list]) -> ClaimPayoutFile:
             out.row([position, *row])
         out.total_row(["合计", "", "", "", "", "", "", total, "", f"{count} 笔"])
     return ClaimPayoutFile(number=number, rows=count, total=total, content=out.content)
+
+
+# --- paying a frozen list out ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListsPaidOut:
+    """What one payout did: lists paid out now and their total; lists that had been paid
+    out before and were left as they were."""
+
+    paid: int
+    total: Decimal
+    already_paid: int
+
+
+def claim_payout_lists_pay_out(
+    *,
+    lists: Iterable[int],
+    paid_out_on: date,
+    channel: str,
+    reference: str = "",
+    by=None,
+    today: date,
+) -> ListsPaidOut:
+    """Record that finance paid the frozen payout lists whose primary keys are `lists` on
+    `paid_out_on` through `channel`, as it records a refund paid out
+    (enrollment.services.refunds_pay_out): all or nothing, once. A list already paid out
+    keeps its date, channel, reference and who; a date after today, or before the list
+    was frozen, is refused."""
+    reference = reference.strip()
+    if channel not in ClaimPayoutList.Channel.values:
+        raise Refused(f"付款方式「{channel}」无效。", code="payout_channel")
+    if paid_out_on > today:
+        raise Refused(
+            f"付款日期 {paid_out_on} 晚于今天（{today}），不能登记尚未发生的付款。",
+            code="payout_in_future",
+        )
+    limit = ClaimPayoutList._meta.get_field("payout_reference").max_length
+    if len(reference) > limit:
+        raise Refused(f"付款凭证号最多 {limit} 个字符。", code="payout_reference")
+    # in key order, so two payouts of overlapping selections lock rows in the same order
+    pks = sorted(set(lists))
+    with transaction.atomic():
+        outstanding = list(
+            ClaimPayoutList.objects.filter(pk__in=pks, paid_out_on__isnull=True)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", "number", "frozen_at", "total")
+        )
+        for _pk, number, frozen_at, _total in outstanding:
+            frozen_on = timezone.localdate(frozen_at)
+            if paid_out_on < frozen_on:
+                raise Refused(
+                    f"报销支付清单 #{number} 于 {frozen_on} 冻结，付款日期 {paid_out_on} "
+                    "不能早于冻结日期。",
+                    code="payout_before_freeze",
+                )
+        paid = ClaimPayoutList.objects.filter(pk__in=[row[0] for row in outstanding]).update(
+            paid_out_on=paid_out_on,
+            payout_channel=channel,
+            payout_reference=reference,
+            paid_out_by=by,
+        )
+        total = sum((row[3] for row in outstanding), Decimal("0.00"))
+        already_paid = ClaimPayoutList.objects.filter(pk__in=pks).count() - len(outstanding)
+    return ListsPaidOut(paid=paid, total=total, already_paid=already_paid)

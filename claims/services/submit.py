@@ -3,15 +3,16 @@ the database, read once for every claim submitted together. A claim failing a ha
 is rejected at once with the rule's code and sentence; the others wait for review."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from types import SimpleNamespace
 
 from django.db import transaction
 
 from .. import rules, workflow
-from ..models import Claim
+from ..models import Claim, ClaimLine
 from .common import ClaimRefused, claims_write
-from .create import lines_by_claim
+from .create import ClaimDraft, lines_by_claim
 from .facts import CHUNK, Covers, PolicyYears, _chunks, referrals_by_pk
 
 
@@ -102,17 +103,85 @@ def _lock(pks: list[int]) -> list[Claim]:
     return sorted(locked, key=lambda claim: order[claim.pk])
 
 
+def claims_predict(
+    drafts: Sequence[ClaimDraft],
+    *,
+    today: date,
+    claimed_before: Collection[str] = (),
+    covers: Covers | None = None,
+) -> list[rules.Check | None]:
+    """The check each of `drafts` would fail if it were recorded and submitted now (None
+    where it would pass), writing nothing: an import's dry run says which claims the
+    commit would reject. The same checks on the same facts as claims_submit; a receipt
+    claimed in the database, earlier in `drafts` or among the invoice numbers
+    `claimed_before` (an earlier chunk of the same file) is a repeat. Plain records, not
+    model instances: a dry run of fifty thousand claims builds none. `covers`: the
+    students' covers read once for a whole file."""
+    invoices = sorted({line.invoice_number.strip() for draft in drafts for line in draft.lines})
+    seen = set(claimed_before)
+    for chunk in _chunks(invoices):
+        seen.update(
+            ClaimLine.objects.filter(
+                invoice_number__in=chunk, duplicate_of__isnull=True
+            ).values_list("invoice_number", flat=True)
+        )
+    claims, lines = [], []
+    for draft in drafts:
+        claims.append(
+            SimpleNamespace(
+                student_id=draft.student_id,
+                type=draft.type,
+                submitted_on=draft.submitted_on,
+                out_of_city=rules.is_out_of_city(draft.type, draft.out_of_city),
+                remote_registration=draft.remote_registration,
+                remote_registration_valid_until=draft.remote_registration_valid_until,
+                referral_id=draft.referral_id,
+                policy_year=None,
+                enrollment=None,
+            )
+        )
+        receipts = []
+        for given in draft.lines:
+            invoice = given.invoice_number.strip()
+            receipts.append(
+                SimpleNamespace(
+                    invoice_number=invoice,
+                    invoice_date=given.invoice_date,
+                    visit_date=given.visit_date,
+                    care=given.care,
+                    level=given.level,
+                    repeat=invoice in seen,
+                )
+            )
+            seen.add(invoice)
+        lines.append(receipts)
+    return check_claims(
+        claims, lines, today=today, repeated=lambda line: line.repeat, covers=covers
+    )
+
+
 def _check(claims: list[Claim], *, today: date) -> list[rules.Check | None]:
-    """Check each claim, and set on it what submission decides: its date, its cover's
-    policy year and enrollment (the cover may have come since it was drafted), who pays
-    it, and the rejection found."""
-    covers = Covers(claim.student_id for claim in claims)
+    lines = lines_by_claim([claim.pk for claim in claims])
+    return check_claims(claims, [lines[claim.pk] for claim in claims], today=today)
+
+
+def check_claims(
+    claims: Sequence[Claim],
+    lines: Sequence[Sequence[ClaimLine]],
+    *,
+    today: date,
+    repeated: Callable[[ClaimLine], bool] = lambda line: line.duplicate_of_id is not None,
+    covers: Covers | None = None,
+) -> list[rules.Check | None]:
+    """Check each claim against its receipts (`lines`, in the same order), and set on it
+    what submission decides: its date, its cover's policy year and enrollment (the cover
+    may have come since it was drafted), who pays it, and the rejection found. `repeated`
+    says whether a receipt was claimed before."""
+    covers = covers or Covers(claim.student_id for claim in claims)
     years = PolicyYears()
     referrals = referrals_by_pk(claim.referral_id for claim in claims)
-    lines = lines_by_claim([claim.pk for claim in claims])
     results = []
-    for claim in claims:
-        claim_lines = lines[claim.pk]
+    for claim, claim_lines in zip(claims, lines, strict=True):
         if not claim_lines:
             raise ClaimRefused(f"{claim} 没有票据，不能提交。", code="no_lines")
         claim.submitted_on = claim.submitted_on or today
@@ -147,7 +216,7 @@ def _check(claims: list[Claim], *, today: date) -> list[rules.Check | None]:
                         valid_until=referral.valid_until,
                         day=line.visit_date,
                     ),
-                    duplicate=line.duplicate_of_id is not None,
+                    duplicate=repeated(line),
                 )
             )
         check = rules.check_claim(

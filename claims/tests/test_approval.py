@@ -224,3 +224,35 @@ def test_ten_concurrent_approvals_approve_and_store_once():
     assert amounts(claim) == ("120.00", "0.00", "380.00")
     assert ClaimEvent.objects.filter(claim=claim, to_state=workflow.APPROVED).count() == 1
     assert Claim.objects.exclude(approval_sequence=None).count() == 1
+
+
+def test_an_excluded_receipt_pays_nothing_with_its_reason_inside_a_valid_claim(covered_student):
+    visit = date(2025, 3, 10)
+    claim = ClaimFactory(
+        student=covered_student,
+        lines=[
+            LineInputFactory(visit_date=visit, level="2", in_scope=D("500.00"), total=D("500.00")),
+            LineInputFactory(
+                visit_date=visit,
+                level="2",
+                in_scope=D("200.00"),
+                total=D("200.00"),
+                excluded="vaccine",
+            ),
+        ],
+        received=True,
+        submit=visit + timedelta(days=20),
+        review=True,
+    )
+    assert claim.state == workflow.IN_REVIEW  # no check rejects it
+
+    approve = claim_approve(claim=claim)
+
+    # SH-GUIDE Q7: (500 − 300) × 60% = 120.00 on the first receipt; the vaccine (DESIGN.md
+    # §4.5 exclusions) pays 0 and the student pays its 200.00: fund 120.00, student 380 + 200
+    first, vaccine = approve.lines.order_by("position")
+    assert (first.fund, first.status) == (D("120.00"), "covered")
+    assert (vaccine.fund, vaccine.catastrophic, vaccine.student) == (D("0"), D("0"), D("200.00"))
+    assert vaccine.status == "excluded"
+    assert any("疫苗接种不属于医保支付范围" in step for step in vaccine.steps)
+    assert amounts(approve) == ("120.00", "0.00", "580.00")

@@ -40,8 +40,21 @@ def test_a_shanghai_school_has_claims_of_every_type_the_bureau_and_insurers_pay(
     assert Facility.objects.filter(designated=False).exists()
     claims = demo_claims()
     assert set(claims.values_list("type", flat=True)) == EVERY_TYPE
-    assert set(claims.values_list("state", flat=True)) == BEFORE_PAYMENT
+    assert set(claims.values_list("state", flat=True)) == BEFORE_PAYMENT | {"paid"}
     assert set(claims.exclude(payer="").values_list("payer", flat=True)) == {"bureau", "insurer"}
+    # the bureau and the insurer paid three, recorded by hand at the approved amounts, a
+    # month after they were handed in
+    paid = claims.filter(state="paid")
+    assert set(paid.values_list("payer", flat=True)) == {"bureau", "insurer"}
+    assert paid.count() == 3
+    for claim in paid:
+        assert claim.paid_amount == claim.fund + claim.catastrophic
+        assert (claim.paid_on - claim.submitted_on).days == 30
+        assert (
+            claim.events.filter(to_state="paid")
+            .get()
+            .reason.startswith(rules.PAYER_LABELS[claim.payer])
+        )
     # each automatic check and a reviewer's rejection, with its sentence
     rejected = claims.filter(state="rejected")
     assert set(rejected.values_list("rejection_code", flat=True)) == {
@@ -66,6 +79,7 @@ def test_a_shanghai_school_has_claims_of_every_type_the_bureau_and_insurers_pay(
     assert Referral.objects.count() >= 3
     # nothing for the school's finance to pay in Shanghai
     assert payouts.claim_payout_open_totals() == []
+    assert not ClaimPayoutList.objects.exists()
     report = claims_report(year=YEAR)
     assert report["total"]["count"] == claims.count()
     assert sum(row["count"] for row in report["by_type"].values()) == claims.count()

@@ -128,6 +128,61 @@ def test_a_claim_failing_a_check_is_rejected_not_invalid(claims_xlsx, hospital):
     assert (claim.state, claim.rejection_code) == ("rejected", "late_submission")
 
 
+@pytest.mark.parametrize("chunk", [2000, 1])
+def test_the_dry_run_names_the_rejections_the_commit_gives(
+    claims_xlsx, hospital, monkeypatch, chunk
+):
+    """Each check the commit runs, predicted by the dry run with the same code and
+    sentence (no claim number yet), also across the commit's chunks of claims."""
+    from claims.services import imports
+
+    monkeypatch.setattr(imports, "APPLY_CHUNK", chunk)
+    covered, uncovered = CoveredStudentFactory(), CoveredStudentFactory(covered_in="")
+    earlier = ClaimFactory(student=covered, lines=[LineInputFactory(invoice_number="FP0009")])
+    path = claims_xlsx(
+        [
+            receipt(covered, 票据号="FP0001"),  # within every rule
+            # 票据 of 10 Mar 2025 claimed on 11 Sep 2025: past the 6 months (guide Q12)
+            receipt(covered, 票据号="FP0002", 申请日期="2025-09-11"),
+            receipt(uncovered, 票据号="FP0003"),  # no cover on the visit date
+            # claimed before, with another total: a second claim of it
+            receipt(covered, 票据号="FP0009", 发票金额="600.00"),
+            # twice in the file: the second claim of it is rejected
+            receipt(covered, 票据号="FP0004"),
+            receipt(covered, 票据号="FP0004", 申请单号="A9"),
+        ]
+    )
+
+    code, dry = run(path)
+    nothing = (Claim.objects.count(), ClaimLine.objects.count())
+    _, done = run(path, "--commit")
+
+    expected = [
+        (3, "late_submission"),
+        (4, "not_covered"),
+        (5, "duplicate_receipt"),
+        (7, "duplicate_receipt"),
+    ]
+    assert code == 0 and not dry["applied"] and dry["created"] == []
+    assert [(entry["row"], entry["code"]) for entry in dry["rejected"]] == expected
+    assert {entry["claim"] for entry in dry["rejected"]} == {""}
+    assert nothing == (1, 1) and earlier.lines.count() == 1  # the dry run wrote nothing
+    assert [(entry["row"], entry["code"]) for entry in done["rejected"]] == expected
+    assert [entry["message"] for entry in dry["rejected"]] == [
+        entry["message"] for entry in done["rejected"]
+    ]
+
+
+def test_the_dry_runs_summary_counts_the_rejections(claims_xlsx, hospital):
+    student = CoveredStudentFactory()
+    path = claims_xlsx([receipt(student, 票据号="F1"), receipt(student, 票据号="F1")])
+    out = StringIO()
+
+    call_command("import_claims", str(path), stdout=out)
+
+    assert "将新建并提交 2 张，其中自动检查将驳回 1 张" in out.getvalue()
+
+
 def test_an_invoice_claimed_before_rejects_the_claim_duplicate_receipt(claims_xlsx, hospital):
     student = CoveredStudentFactory()
     earlier = ClaimFactory(student=student, lines=[LineInputFactory(invoice_number="FP0001")])

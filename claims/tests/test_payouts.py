@@ -7,7 +7,7 @@ least 70 % of ordinary outpatient care): 70 % of 200.00 = 140.00, of 350.00 = 24
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from claims import workflow
 from claims.models import Claim, ClaimEvent, ClaimPayoutEntry, ClaimPayoutList
@@ -288,3 +289,105 @@ def test_auditors_cannot_freeze(claims, staff, client):
 
     assert response.status_code == 403
     assert not ClaimPayoutList.objects.exists()
+
+
+# --- finance pays a frozen list out (as it pays refunds out) ------------------------------
+
+
+def test_finance_records_paying_a_list_out_once(claims, staff):
+    clerk = staff("财务")
+    payouts.claim_payout_freeze(year=2025, by=clerk)
+    payout_list = ClaimPayoutList.objects.get()
+    today = timezone.localdate()
+
+    done = payouts.claim_payout_lists_pay_out(
+        lists=[payout_list.pk],
+        paid_out_on=today,
+        channel="bank_transfer",
+        reference=" ZZ-1 ",
+        by=clerk,
+        today=today,
+    )
+
+    # the list's three claims: 140.00 + 245.00 + 70.00 = 455.00
+    assert (done.paid, done.total, done.already_paid) == (1, Decimal("455.00"), 0)
+    payout_list.refresh_from_db()
+    assert (payout_list.paid_out_on, payout_list.payout_channel) == (today, "bank_transfer")
+    assert (payout_list.payout_reference, payout_list.paid_out_by) == ("ZZ-1", clerk)
+
+    again = payouts.claim_payout_lists_pay_out(
+        lists=[payout_list.pk], paid_out_on=today, channel="cash", today=today
+    )
+
+    assert (again.paid, again.already_paid) == (0, 1)
+    payout_list.refresh_from_db()
+    assert (payout_list.payout_channel, payout_list.payout_reference) == ("bank_transfer", "ZZ-1")
+
+
+@pytest.mark.parametrize(
+    ("days", "channel", "reference", "code"),
+    [
+        (1, "bank_transfer", "", "payout_in_future"),
+        (-1, "bank_transfer", "", "payout_before_freeze"),
+        (0, "original_route", "", "payout_channel"),
+        (0, "bank_transfer", "Z" * 65, "payout_reference"),
+    ],
+)
+def test_a_payout_that_cannot_be_is_refused(claims, days, channel, reference, code):
+    payouts.claim_payout_freeze(year=2025)
+    payout_list = ClaimPayoutList.objects.get()
+    today = timezone.localdate(payout_list.frozen_at)
+
+    with pytest.raises(Refused) as refused:
+        payouts.claim_payout_lists_pay_out(
+            lists=[payout_list.pk],
+            paid_out_on=today + timedelta(days=days),
+            channel=channel,
+            reference=reference,
+            today=today,
+        )
+
+    assert refused.value.code == code
+    payout_list.refresh_from_db()
+    assert payout_list.paid_out_on is None
+
+
+def test_the_database_keeps_a_payout_whole(claims):
+    payouts.claim_payout_freeze(year=2025)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ClaimPayoutList.objects.update(paid_out_on=date(2025, 5, 6))
+
+
+def test_the_action_marks_the_selected_lists_paid_out(claims, staff, client):
+    payouts.claim_payout_freeze(year=2025)
+    payout_list = ClaimPayoutList.objects.get()
+    client.force_login(staff("财务"))
+    changelist = reverse("admin:claims_claimpayoutlist_changelist")
+    selection = {"action": "pay_out", "_selected_action": [payout_list.pk]}
+
+    asked = client.post(changelist, selection)
+
+    assert asked.status_code == 200 and "455.00" in asked.content.decode()
+    today = timezone.localdate()
+    client.post(
+        changelist,
+        {
+            **selection,
+            "pay_out": "1",
+            "paid_out_on": today.isoformat(),
+            "payout_channel": "bank_transfer",
+        },
+    )
+
+    payout_list.refresh_from_db()
+    assert payout_list.paid_out_on == today
+    assert client.get(changelist, {"paid_out": "no"}).context["cl"].result_count == 0
+
+
+def test_auditors_do_not_pay_lists_out(claims, staff, client):
+    payouts.claim_payout_freeze(year=2025)
+    client.force_login(staff("审计"))
+
+    listing = client.get(reverse("admin:claims_claimpayoutlist_changelist")).content.decode()
+
+    assert 'value="pay_out"' not in listing

@@ -64,22 +64,46 @@ def test_review_needs_every_document_and_names_the_missing():
     assert "出院小结、银行卡" in refused.value.message
 
 
-def test_staff_who_change_claims_review_them_finance_marks_them_paid():
+def test_staff_who_change_claims_review_them_and_record_the_bureaus_payment():
     clerk = User("claims.change_claim")
     finance = User("claims.add_claimpayoutlist")
     assert {t.target for t in workflow.available(Facts(state="in_review"), clerk)} == {
         "approved",
         "rejected",
     }
-    assert workflow.available(Facts(state="approved"), clerk) == []
-    assert [t.target for t in workflow.available(Facts(state="approved"), finance)] == ["paid"]
+    for payer in ("bureau", "insurer"):
+        approved = Facts(state="approved", payer=payer)
+        assert [t.target for t in workflow.available(approved, clerk)] == ["paid"]
+        assert workflow.available(approved, finance) == []
+    # the school's claims are paid by a payout list, not by hand
+    school = Facts(state="approved", payer="school_outpatient_fund")
+    assert workflow.available(school, clerk) == []
     # a review the documents hold back is not offered
     held = Facts(state="submitted", missing_documents=("发票",))
     assert [t.target for t in workflow.available(held, clerk)] == ["rejected"]
 
 
-def test_admin_actions_come_from_the_map_and_paid_is_not_one():
+def test_the_school_pays_its_claims_only_through_a_payout_list():
+    school = "school_outpatient_fund"
+    with pytest.raises(TransitionRefused) as refused:
+        workflow.check_transition(Facts(state="approved", payer=school), "paid")
+    assert refused.value.code == "guard"
+    assert "报销支付清单" in refused.value.message
+    workflow.check_transition(Facts(state="approved", payer=school, on_payout_list=True), "paid")
+    with pytest.raises(TransitionRefused):  # a list pays only the school's claims
+        workflow.check_transition(
+            Facts(state="approved", payer="bureau", on_payout_list=True), "paid"
+        )
+
+
+def test_admin_actions_come_from_the_map():
     actions = {t.action for t in workflow.by_hand(User("claims.change_claim"))}
-    assert actions == {"submit_claims", "start_review", "approve_claims", "reject_claims"}
+    assert actions == {
+        "submit_claims",
+        "start_review",
+        "approve_claims",
+        "reject_claims",
+        "record_payment",
+    }
     assert workflow.by_hand(User("claims.add_claimpayoutlist")) == []
     assert workflow.by_hand(User()) == []

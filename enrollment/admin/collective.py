@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithPages
+from office.scoping import ScopedAdmin
 from office.views import job_progress
 from policies.filters import PolicyYearFilter
 
@@ -12,7 +13,8 @@ from ..views import collective
 
 
 @admin.register(CollectiveRun)
-class CollectiveRunAdmin(WithPages, admin.ModelAdmin):
+class CollectiveRunAdmin(ScopedAdmin, WithPages, admin.ModelAdmin):
+    # a run enrolls every office's students: school-wide staff's (office.scoping)
     list_display = ["number", "policy_year", "status", "started_at", "started_by", "progress"]
     list_filter = ["status", ("policy_year", PolicyYearFilter)]
     list_select_related = ["policy_year__region", "started_by"]
@@ -45,7 +47,7 @@ class CollectiveRunAdmin(WithPages, admin.ModelAdmin):
         return False  # started with its own button
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not self.has_view_permission(request):
+        if not self.has_view_permission(request, self.get_object(request, object_id)):
             return super().change_view(request, object_id, form_url, extra_context)
         return collective.collective_run_detail(request, self.admin_site, int(object_id))
 

@@ -5,8 +5,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from office import confirm
 from office.admin_pages import Page, WithPages
 from office.errors import Refused
+from office.scoping import ScopedAdmin
 from policies.filters import PolicyYearFilter
 
 from .. import services
@@ -15,7 +17,10 @@ from ..views import declarations, incoming
 
 
 @admin.register(DeclarationBatch)
-class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
+class DeclarationBatchAdmin(ScopedAdmin, WithPages, admin.ModelAdmin):
+    # batches hold every office's freshmen: school-wide staff's (office.scoping), but for
+    # the pending lists, which show the user's colleges
+    office_pages = ("pending_lists",)
     list_display = ["number", "policy_year", "registered", "rows", "exported", "download"]
     list_filter = [("policy_year", PolicyYearFilter)]
     list_select_related = ["policy_year__region", "created_by"]
@@ -51,6 +56,15 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
             "declarationbatch_download",
             also=("view_full_id",),
         ),
+        # the 导出并冻结 link of a batch not exported yet: asks first, then gives the file
+        Page(
+            "<int:pk>/export/",
+            declarations.declaration_batch_export,
+            "add_declarationbatch",
+            "declarationbatch_export",
+            with_site=True,
+            also=("view_full_id",),
+        ),
         Page(
             "results/",
             incoming.bureau_results,
@@ -65,7 +79,8 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
             declarations.pending_lists,
             "view_enrollment",
             "pending_lists",
-            button=_("Pending confirmations"),
+            # the page says what it lists for the year (待确认名单, 未足额缴费名单…)
+            button=_("Freshmen to follow up"),
             with_site=True,
         ),
     )
@@ -86,7 +101,9 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
     @admin.display(description=_("file"))
     def download(self, batch: DeclarationBatch) -> str:
         if not batch.is_frozen:
-            return _("not exported yet")
+            # shown only to who may download, who may also export (has_freeze_permission)
+            url = reverse("admin:enrollment_declarationbatch_export", args=[batch.pk])
+            return format_html('<a href="{}">{}</a>', url, _("Export and freeze…"))
         url = reverse("admin:enrollment_declarationbatch_download", args=[batch.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
@@ -95,7 +112,12 @@ class DeclarationBatchAdmin(WithPages, admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, _("Choose one batch."), messages.WARNING)
             return None
-        return declarations.declaration_batch_file(request, queryset.get())
+        batch = queryset.get()
+        if batch.is_frozen or confirm.confirmed(request):
+            return declarations.declaration_batch_file(request, batch)
+        return declarations.declaration_batch_question(
+            request, self.admin_site, batch, action="export_and_freeze"
+        )
 
     @admin.display(description=_("members"))
     def members(self, batch: DeclarationBatch) -> str:

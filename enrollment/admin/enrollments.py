@@ -4,12 +4,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from office.errors import Refused
+from office.money_columns import MoneyColumns
+from office.paging import BoundedCount
+from office.scoping import ScopedAdmin
 from policies.filters import PolicyYearFilter
 
 from .. import services, workflow
 from ..models import Enrollment, EnrollmentEvent
+from ..resources import EnrollmentResource, LoggedExport
 from ..selectors import cover_shown, freshmen_confirm_in_app
 from .prior_coverage import MissingHistoryFilter
+from .search import CollegeFilter, StudentSearch
 
 
 class EnrollmentEventInline(admin.TabularInline):
@@ -46,7 +51,11 @@ def _move_action(transition):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(
+    ScopedAdmin, BoundedCount, StudentSearch, LoggedExport, MoneyColumns, admin.ModelAdmin
+):
+    resource_classes = [EnrollmentResource]
+    college_path = "student__college"  # office.scoping
     list_display = [
         "student",
         "college",
@@ -63,12 +72,18 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "kind",
         "state",
         "payer",
-        "student__college",
+        ("student__college", CollegeFilter),
         "declaration_batch",
         MissingHistoryFilter,
     ]
     list_select_related = ["student", "policy_year__region"]
+    # searched by StudentSearch: the student's exact numbers through their indexes
     search_fields = ["student__student_number", "student__name"]
+    search_help_text = _("A student number, a full ID number or the start of a name.")
+    student_path = "student__"
+    # newest first, through the primary key's index: the model's order (year, college,
+    # number) joins three tables and sorts every enrollment to show one page
+    ordering = ["-pk"]
     readonly_fields = [
         "student",
         "policy_year",
@@ -106,14 +121,19 @@ class EnrollmentAdmin(admin.ModelAdmin):
         if IS_POPUP_VAR in request.GET:
             return actions
         # bulk confirmation only where freshmen confirm in an app (a Wuhan school registers them)
-        year = request.GET.get("policy_year__id__exact")
         moves = {
             transition.action: (_move_action(transition), transition.action, transition.label)
             for transition in workflow.by_hand(request.user)
-            if transition.target != workflow.PENDING_REVIEW
-            or freshmen_confirm_in_app(policy_year_id=year)
+            if transition.target != workflow.PENDING_REVIEW or self._confirm_in_app(request)
         }
         return {**moves, **actions}
+
+    def _confirm_in_app(self, request) -> bool:
+        # a change list asks for its actions three times: read the year once per request
+        if not hasattr(request, "_freshmen_confirm_in_app"):
+            year = request.GET.get("policy_year__id__exact")
+            request._freshmen_confirm_in_app = freshmen_confirm_in_app(policy_year_id=year)
+        return request._freshmen_confirm_in_app
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # every field is read-only here: states change through actions and services
@@ -128,7 +148,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     @admin.action(
         description=_("A relative pays from an employee account (family mutual aid)"),
-        permissions=["change"],
+        permissions=["family_aid"],
     )
     def choose_family_aid(self, request, queryset):
         moved = 0
@@ -147,6 +167,11 @@ class EnrollmentAdmin(admin.ModelAdmin):
                 _("%(count)d enrollments now paid by family mutual aid.") % {"count": moved},
                 messages.SUCCESS,
             )
+
+    def has_family_aid_permission(self, request) -> bool:
+        # who pays is a money matter: changing enrollments alone (a college's liaison
+        # confirming for freshmen) is not enough, the money is recorded too
+        return request.user.has_perms(["enrollment.change_enrollment", "enrollment.add_payment"])
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithPages
+from office.scoping import ScopedAdmin
 from office.views import job_progress
 
 from ..models import RosterImport
@@ -13,7 +14,8 @@ from ..views import roster
 
 
 @admin.register(RosterImport)
-class RosterImportAdmin(WithPages, admin.ModelAdmin):
+class RosterImportAdmin(ScopedAdmin, WithPages, admin.ModelAdmin):
+    # a roster names every office's students: school-wide staff's (office.scoping)
     list_display = ["uploaded_at", "original_name", "status", "uploaded_by", "rows", "problems"]
     list_filter = ["status"]
     list_select_related = ["started_by"]
@@ -39,6 +41,13 @@ class RosterImportAdmin(WithPages, admin.ModelAdmin):
             roster.roster_import_confirm,
             "add_rosterimport",
             "rosterimport_confirm",
+            also=("view_full_id",),
+        ),
+        Page(
+            "<int:pk>/discard/",
+            roster.roster_import_discard,
+            "add_rosterimport",
+            "rosterimport_discard",
             also=("view_full_id",),
         ),
         Page(
@@ -80,7 +89,7 @@ class RosterImportAdmin(WithPages, admin.ModelAdmin):
         return redirect("admin:enrollment_roster_upload")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not self.has_view_permission(request):
+        if not self.has_view_permission(request, self.get_object(request, object_id)):
             return super().change_view(request, object_id, form_url, extra_context)
         return roster.roster_import_detail(
             request,

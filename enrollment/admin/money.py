@@ -6,16 +6,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithoutRelatedLinks, WithPages
+from office.money_columns import MoneyColumns
+from office.scoping import ScopedAdmin
 from policies.filters import PolicyYearFilter
 
 from .. import services
 from ..forms import PaymentForm
 from ..models import Payment, PaymentList, Refund
+from ..resources import LoggedExport, PaymentResource, RefundResource
 from ..views import incoming, payment_lists, payments, refunds
 
 
 @admin.register(PaymentList)
-class PaymentListAdmin(WithPages, admin.ModelAdmin):
+class PaymentListAdmin(ScopedAdmin, WithPages, MoneyColumns, admin.ModelAdmin):
+    # the whole school's list: its file and freezing it are school-wide staff's (office.scoping)
     list_display = ["number", "year", "rows", "total", "frozen_at", "frozen_by", "download"]
     list_select_related = ["frozen_by"]
     readonly_fields = ["number", "year", "rows", "total", "sha256", "frozen_at", "frozen_by"]
@@ -57,7 +61,12 @@ class PaymentListAdmin(WithPages, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
+class PaymentAdmin(
+    ScopedAdmin, WithoutRelatedLinks, WithPages, LoggedExport, MoneyColumns, admin.ModelAdmin
+):
+    resource_classes = [PaymentResource]
+    college_path = "enrollment__student__college"  # office.scoping
+    whole_school_pages = ("payments_import",)
     form = PaymentForm
     list_display = [
         "receipt_number",
@@ -119,7 +128,10 @@ class PaidOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Refund)
-class RefundAdmin(WithPages, admin.ModelAdmin):
+class RefundAdmin(ScopedAdmin, WithPages, LoggedExport, MoneyColumns, admin.ModelAdmin):
+    resource_classes = [RefundResource]
+    college_path = "enrollment__student__college"  # office.scoping
+    whole_school_pages = ("refunds_issue",)  # the refunds due of the whole year
     list_display = [
         "enrollment",
         "amount",

@@ -4,16 +4,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithoutRelatedLinks, WithPages
+from office.scoping import ScopedAdmin
 from policies.filters import PolicyYearFilter
 
 from .. import services
 from ..forms import OptOutForm
 from ..models import OptOut
+from ..resources import LoggedExport, OptOutResource
 from ..views import opt_outs
 
 
 @admin.register(OptOut)
-class OptOutAdmin(WithoutRelatedLinks, WithPages, admin.ModelAdmin):
+class OptOutAdmin(ScopedAdmin, WithoutRelatedLinks, WithPages, LoggedExport, admin.ModelAdmin):
+    resource_classes = [OptOutResource]
+    college_path = "student__college"  # office.scoping
     form = OptOutForm
     list_display = ["student", "policy_year", "reason", "signed_on", "scan", "recorded_by"]
     list_filter = [("policy_year", PolicyYearFilter), "reason", "student__college"]

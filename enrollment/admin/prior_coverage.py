@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import Page, WithPages
+from office.scoping import ScopedAdmin
 
 from .. import services
 from ..models import PriorCoverage
@@ -9,7 +10,9 @@ from ..views import prior_coverage
 
 
 @admin.register(PriorCoverage)
-class PriorCoverageAdmin(WithPages, admin.ModelAdmin):
+class PriorCoverageAdmin(ScopedAdmin, WithPages, admin.ModelAdmin):
+    college_path = "student__college"  # office.scoping
+    whole_school_pages = ("priorcoverage_import",)
     list_display = ["student", "year", "status", "source", "recorded_by", "recorded_at"]
     list_filter = ["year", "status"]
     list_select_related = ["student", "recorded_by"]

@@ -1,12 +1,19 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import IS_POPUP_VAR, SEARCH_VAR
+from django.db.models import Q
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from office.admin_pages import MaskedIdNumber
+from office.paging import BoundedCount
+from office.scoping import ScopedAdmin
 
 from .. import rules, selectors, services
 from ..forms import StudentForm
-from ..models import PersonalDataAccess, Student
-from ..views import late
+from ..models import PersonalDataAccess, RosterImport, Student
+from ..resources import LoggedExport, StudentResource
+from ..views import late, student_page
+from .search import CollegeFilter, StudentSearch, number_searched, student_numbers_searched
 
 FULL_ID_PERMISSION = "enrollment.view_full_id"
 
@@ -27,8 +34,12 @@ class EligibilityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Student)
-class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
+class StudentAdmin(
+    ScopedAdmin, BoundedCount, StudentSearch, MaskedIdNumber, LoggedExport, admin.ModelAdmin
+):
+    resource_classes = [StudentResource]
     form = StudentForm
+    college_path = "college"  # office.scoping: the user's office's students only
     full_id_permission = FULL_ID_PERMISSION
     derived_from_id = ["birth_date", "gender"]
     list_display = [
@@ -42,15 +53,16 @@ class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
         "eligibility",
     ]
     list_filter = [
-        "college",
+        ("college", CollegeFilter),
         "education_level",
         "study_mode",
         "subsidy_category",
         "school_status",
         EligibilityFilter,
     ]
+    # searched by StudentSearch: exact numbers through their indexes, names by their start
     search_fields = ["student_number", "name", "=id_number"]
-    date_hierarchy = "registered_on"
+    search_help_text = _("A student number, a full ID number or the start of a name.")
     readonly_fields = ["birth_date", "gender", "eligibility_reason", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "id_type", "id_number", "student_number"]}),
@@ -111,6 +123,28 @@ class StudentAdmin(MaskedIdNumber, admin.ModelAdmin):
     @admin.display(description=_("ID number"))
     def masked_id_number(self, student: Student) -> str:
         return student.masked_id_number
+
+    def changelist_view(self, request, extra_context=None):
+        """The front desk types a student number (or, who may, reads an ID card) and lands
+        on the student's page when it names one student."""
+        term = request.GET.get(SEARCH_VAR, "")
+        alone = len(request.GET) == 1 and IS_POPUP_VAR not in request.GET
+        if number_searched(term) and alone and self.has_view_or_change_permission(request):
+            exact = Q(student_number__in=student_numbers_searched(term))
+            if self.may_search_id(request):
+                exact |= Q(id_number=number_searched(term))
+            found = list(self.get_queryset(request).filter(exact).values_list("pk", flat=True)[:2])
+            if len(found) == 1:
+                return redirect("admin:enrollment_student_change", found[0])
+        # the 导入名单 button follows the upload page's own guard
+        may_import = self.admin_site.get_model_admin(RosterImport).has_add_permission(request)
+        extra_context = {"may_import_roster": may_import, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not add:  # the student's page: the years above the record
+            context.update(student_page.student_page_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         services.student_derive_from_id(obj)

@@ -18,8 +18,18 @@ class RosterImport(Job):
         IMPORTED = "imported", _("Imported")
         REFUSED = "refused", _("File refused")
         FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded, file deleted")
 
     running_statuses = (Status.CHECKING, Status.IMPORTING)
+    # the upload and its rows in error hold full ID numbers (office.retention)
+    kept_files = ("file", "produced_file")
+    waiting_statuses = (Status.CHECKED,)
+    discarded_status = Status.DISCARDED
+    resume_tasks = {
+        Status.CHECKING: "enrollment.roster_import_check",
+        Status.IMPORTING: "enrollment.roster_import_commit",
+    }
+    task_id_argument = "import_id"
     unqueued_error = "任务队列暂时不可用，文件已保存但未处理。请稍后重新上传。"
 
     file = models.FileField(_("file"), upload_to="roster-imports/%Y/%m/")
@@ -52,6 +62,8 @@ class CollectiveRun(Job):
         FAILED = "failed", _("Failed")
 
     running_statuses = (Status.RUNNING,)
+    resume_tasks = {Status.RUNNING: "enrollment.collective_run"}
+    task_id_argument = "run_id"
 
     policy_year = models.ForeignKey(
         "policies.PolicyYear",
@@ -62,7 +74,6 @@ class CollectiveRun(Job):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
     )
-    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     chunk_size = models.PositiveIntegerField(_("chunk size"), default=2000)
     cursor = models.PositiveBigIntegerField(_("last student done"), default=0)
 

@@ -64,7 +64,8 @@ class Student(models.Model):
     id_number = models.CharField(_("ID number"), max_length=32)
     student_number = models.CharField(_("student number"), max_length=32, unique=True)
     school = models.CharField(_("school"), max_length=100)
-    college = models.CharField(_("college"), max_length=100, db_index=True)
+    # indexed with the student number and with the key (Meta.indexes)
+    college = models.CharField(_("college"), max_length=100)
     major = models.CharField(_("major"), max_length=100, blank=True)
     education_level = models.CharField(
         _("education level"), max_length=16, choices=EducationLevel.choices
@@ -111,6 +112,17 @@ class Student(models.Model):
         verbose_name = _("student")
         verbose_name_plural = _("students")
         ordering = ["college", "student_number"]
+        # the lists' search and order read these, never the whole roster (admin/search.py)
+        indexes = [
+            models.Index(fields=["id_number"], name="student_id_number"),
+            models.Index(fields=["college", "student_number"], name="student_college_number"),
+            # a college's students in key order: joined to their enrollments without a sort
+            models.Index(fields=["college", "id"], name="student_college_id"),
+            # a name's start (LIKE 'x%') on PostgreSQL whatever the database's collation
+            models.Index(
+                fields=["name"], name="student_name_start", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["id_type", "id_number"], name="student_id_unique"),
         ]

@@ -64,6 +64,7 @@ ERROR_CODES = (
     "duplicate_in_file",
     "conflict",
     "too_long",
+    "formula_like",
 )
 
 ID_TYPES = {

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from stdnum.cn import ric
 
 from office import headers
-from office.cells import SCIENTIFIC, clean_name, clean_text, normalise_header, parse_date
+from office.cells import (
+    SCIENTIFIC,
+    clean_name,
+    clean_text,
+    formula_like,
+    normalise_header,
+    parse_date,
+)
 from office.incoming import Problem, excerpt
 
 from .. import rules
@@ -165,6 +172,13 @@ def parse_row(header: headers.Header, row_number: int, cells: list) -> ParsedRow
             error(name, "too_long", f"「{COLUMNS[name][0]}」超过 {limit} 个字符。")
     if "name" in values:
         values["name"] = clean_name(values["name"])
+        if formula_like(values["name"]):  # a spreadsheet would run it: issue #13
+            error(
+                "name",
+                "formula_like",
+                f"「姓名」「{excerpt(values['name'])}」以 {values['name'][0]} 开头，"
+                "表格软件会把它当作公式：请核对后改正。",
+            )
     for name in ("student_number", "phone"):  # a no-break space typed inside a number
         if name in text:
             values[name] = "".join(text[name].split())

@@ -20,6 +20,7 @@ from .declarations import (
     pending_list_name,
     pending_list_xlsx,
 )
+from .digest import collective_window_mark, freshman_digest_send, freshman_digest_xlsx
 from .enrollments import (
     EnrollmentRefused,
     enrollment_create,

@@ -3,17 +3,23 @@
 The job takes the students in pk order, one chunk per transaction. Each chunk locks the
 run's row, reads its cursor, writes the chunk's enrollments and moves the cursor and the
 report in the same transaction. So a killed worker loses at most an uncommitted chunk,
-two workers on one run take turns instead of doubling up, and the counts stay exact."""
+two workers on one run take turns instead of doubling up, and the counts stay exact.
+Every chunk is also the run's heartbeat: a run whose worker was lost is queued again by
+office.jobs (the beat, or a new start), under a new attempt that the old worker's next
+chunk sees, and a task hands on to a new one after settings.JOB_TASK_BUDGET so that none
+outlives its time limit."""
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from office.jobs import enqueue
+from office.jobs import enqueue, job_requeue
 from policies.selectors import policy_year_rules, special_group_treatments
 
 from .. import rules, workflow
@@ -23,9 +29,6 @@ from .common import CHUNK
 from .enrollments import EnrollmentRefused, enrollment_build
 
 logger = logging.getLogger(__name__)
-# A running run that has shown no progress for this long lost its worker. A chunk takes
-# about a second; the margin covers a database that is slow for a while.
-STALE_AFTER = timedelta(minutes=5)
 STUDENT_FIELDS = ("pk", "student_number", "name", "college", "subsidy_category", "graduation_date")
 
 
@@ -37,12 +40,13 @@ class RunStart:
 
 
 def collective_run_start(
-    *, policy_year, by=None, chunk_size: int = CHUNK, stale_after: timedelta = STALE_AFTER
+    *, policy_year, by=None, chunk_size: int = CHUNK, stale_after: timedelta | None = None
 ) -> RunStart:
     """Start the collective run for `policy_year`, or show the one under way. Only one
-    runs per year (a partial unique constraint); a run whose worker stopped reporting is
-    resumed from its cursor. A draft policy year is refused: its numbers may still
-    change, and the enrollments would be priced from them."""
+    runs per year (a partial unique constraint); a run whose worker stopped reporting
+    (settings.JOB_STALE_AFTER) is resumed from its cursor, as the beat would. A draft
+    policy year is refused: its numbers may still change, and the enrollments would be
+    priced from them."""
     if not policy_year.is_published:
         raise EnrollmentRefused(
             f"{policy_year} 尚未发布（草稿），不能运行集中参保："
@@ -54,15 +58,8 @@ def collective_run_start(
         policy_year=policy_year, status=CollectiveRun.Status.RUNNING
     ).first()
     if running:
-        # claim the stale run by moving its heartbeat: of two starts, one resumes it
-        claimed = CollectiveRun.objects.filter(
-            pk=running.pk,
-            status=CollectiveRun.Status.RUNNING,
-            heartbeat_at=running.heartbeat_at,
-            heartbeat_at__lt=now - stale_after,
-        ).update(heartbeat_at=now)
-        if claimed:
-            _queue(running)
+        # of two starts (or a start and the beat), one resumes it
+        if job_requeue(running, now=now, stale_after=stale_after):
             return RunStart(running, "resumed")
         return RunStart(running, "running")
     try:
@@ -85,26 +82,34 @@ def collective_run_start(
 
 
 def _queue(run: CollectiveRun) -> None:
-    enqueue("enrollment.collective_run", job=run, run_id=run.pk)
+    enqueue("enrollment.collective_run", job=run, **run.task_kwargs())
 
 
-def collective_run_execute(*, run_id: int) -> None:
-    """The job's body: chunk after chunk until the cursor has passed every student. A
-    failure is recorded on the run (its page and the command show it), not raised: the
-    chunks done are kept and starting again completes the rest."""
+def collective_run_execute(*, run_id: int, attempt: int | None = None) -> None:
+    """The job's body: chunk after chunk until the cursor has passed every student, as
+    `attempt` (by default the run's current one). After settings.JOB_TASK_BUDGET it queues
+    the rest as a new task. A failure is recorded on the run (its page and the command
+    show it), not raised: the chunks done are kept and starting again completes the rest."""
     run = CollectiveRun.objects.select_related("policy_year__region").get(pk=run_id)
     if not run.is_running:
         return
+    attempt = run.attempt if attempt is None else attempt
+    if not CollectiveRun.beat(run_id, attempt=attempt):
+        return  # queued again meanwhile: the newer attempt carries it on
     context = _Context.of(run)
+    deadline = time.monotonic() + settings.JOB_TASK_BUDGET.total_seconds()
     try:
-        while _run_chunk(run_id, context):
-            pass
+        while _run_chunk(run_id, context, attempt=attempt):
+            if time.monotonic() >= deadline:
+                enqueue("enrollment.collective_run", job=run, run_id=run_id, attempt=attempt)
+                return
     except Exception as exc:
         logger.exception("collective run %s failed", run_id)
         CollectiveRun.mark_failed(
             run_id,
             f"运行中断（{type(exc).__name__}: {exc}）。已完成的部分已保存，"
             "重新启动会从头核对并补齐未完成的学生，不会重复建立记录。",
+            attempt=attempt,
         )
 
 
@@ -131,12 +136,13 @@ class _Context:
         )
 
 
-def _run_chunk(run_id: int, context: _Context) -> bool:
-    """One chunk in one transaction; False once the run is over (or no longer running)."""
+def _run_chunk(run_id: int, context: _Context, *, attempt: int | None = None) -> bool:
+    """One chunk in one transaction; False once the run is over, no longer running or no
+    longer `attempt`'s."""
     policy_year = context.policy_year
     with transaction.atomic():
         run = CollectiveRun.objects.select_for_update().get(pk=run_id)
-        if not run.is_running:
+        if not run.is_running or attempt not in (None, run.attempt):
             return False
         students = list(
             Student.objects.filter(pk__gt=run.cursor)

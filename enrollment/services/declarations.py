@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from office import exports
 from office.incoming import Plan, Problem, excerpt, read_rows
+from office.scoping import in_colleges
 from office.writes import max_lengths, refused_writes
 from policies.selectors import policy_year_rules, special_group_treatments
 
@@ -166,12 +167,12 @@ def pending_list_name(policy_year) -> str:
     return "新生待办名单"
 
 
-def pending_confirmations(*, policy_year, college: str | None = None):
+def pending_confirmations(*, policy_year, college: str | None = None, colleges=None):
     """Freshmen of the year whose cover still waits on them, for counsellors to chase:
     where freshmen confirm in an app, those who have not (未建账); where the entry year's
     cover needs the full premium, those who have not paid it in full (未足额缴费, wuhan
     notice Q&A 三(三)). Where the school registers its freshmen and cover needs no
-    payment, nobody."""
+    payment, nobody. `colleges`: only theirs (a staff account's scope, office.scoping)."""
     waiting = []
     if policy_year.freshman_confirms_in_app:
         waiting.append(Q(state=workflow.NOT_ESTABLISHED))
@@ -198,17 +199,19 @@ def pending_confirmations(*, policy_year, college: str | None = None):
     )
     if college:
         pending = pending.filter(student__college=college)
+    pending = in_colleges(pending, "student__college", colleges)
     return pending.order_by("student__college", "student__major", "student__student_number")
 
 
-def pending_counts(*, policy_year) -> list[tuple[str, int]]:
-    counts = Counter(
-        pending_confirmations(policy_year=policy_year).values_list("student__college", flat=True)
-    )
+def pending_counts(*, policy_year, colleges=None) -> list[tuple[str, int]]:
+    pending = pending_confirmations(policy_year=policy_year, colleges=colleges)
+    counts = Counter(pending.values_list("student__college", flat=True))
     return sorted(counts.items())
 
 
-def pending_list_xlsx(*, policy_year, college: str | None = None) -> tuple[bytes, int]:
+def pending_list_xlsx(
+    *, policy_year, college: str | None = None, colleges=None
+) -> tuple[bytes, int]:
     rows = [
         [
             s.college,
@@ -219,7 +222,7 @@ def pending_list_xlsx(*, policy_year, college: str | None = None) -> tuple[bytes
             s.registered_on,
             _pending_state(e),
         ]
-        for e in pending_confirmations(policy_year=policy_year, college=college)
+        for e in pending_confirmations(policy_year=policy_year, college=college, colleges=colleges)
         for s in [e.student]
     ]
     return exports.xlsx(PENDING_COLUMNS, rows, sheet=pending_list_name(policy_year)), len(rows)

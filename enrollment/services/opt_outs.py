@@ -8,6 +8,7 @@ from datetime import date
 from django.db import transaction
 
 from office import exports
+from office.scoping import in_colleges
 
 from .. import workflow
 from ..models import Enrollment, OptOut, Student
@@ -128,10 +129,10 @@ def _scan_removed_on_failure(opt_out: OptOut):
         raise
 
 
-def students_to_chase(*, policy_year):
+def students_to_chase(*, policy_year, colleges=None):
     """Eligible students at school in the year who are neither enrolled nor hold a scanned
     commitment (an opt-out without its scan counts as not signed): 学生处 must get one or
-    the other from them."""
+    the other from them. `colleges`: only theirs (a staff account's scope, office.scoping)."""
     enrolled = (
         Enrollment.objects.filter(policy_year=policy_year)
         .exclude(state=workflow.OPTED_OUT)
@@ -141,7 +142,8 @@ def students_to_chase(*, policy_year):
         OptOut.objects.filter(policy_year=policy_year).exclude(commitment="").values("student_id")
     )
     unenrolled = (
-        Student.objects.exclude(pk__in=enrolled)
+        in_colleges(Student.objects, "college", colleges)
+        .exclude(pk__in=enrolled)
         .exclude(pk__in=signed)
         .exclude(school_status="graduated")
     )
@@ -152,10 +154,10 @@ def students_to_chase(*, policy_year):
 CHASE_HEADER = ["学院", "学号", "姓名", "手机号"]
 
 
-def students_to_chase_xlsx(*, policy_year) -> tuple[bytes, int]:
+def students_to_chase_xlsx(*, policy_year, colleges=None) -> tuple[bytes, int]:
     """The chase list as a workbook for 学生处, and how many students it names."""
     rows = [
         [s.college, s.student_number, s.name, s.phone]
-        for s in students_to_chase(policy_year=policy_year)
+        for s in students_to_chase(policy_year=policy_year, colleges=colleges)
     ]
     return exports.xlsx(exports.columns_of(CHASE_HEADER), rows, sheet="待跟进"), len(rows)

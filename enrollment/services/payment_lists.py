@@ -99,15 +99,31 @@ def payment_list_export_open(*, year: int, region: str | None = None) -> Payment
 
 
 @transaction.atomic
-def payment_list_freeze(*, year: int, region: str | None = None, by=None) -> PaymentListFile:
+def payment_list_freeze(
+    *,
+    year: int,
+    region: str | None = None,
+    by=None,
+    expected_rows: int | None = None,
+    expected_total: Decimal | None = None,
+) -> PaymentListFile:
     """Freeze the open list as the next number: record its members and the file itself,
     mark the members remitted (each move checked by the workflow). The file is kept, so
-    the list is given again byte for byte whatever changes in the roster or the software."""
+    the list is given again byte for byte whatever changes in the roster or the software.
+    `expected_rows`/`expected_total`: what the confirmation showed; a list that changed
+    since is refused rather than frozen unseen."""
     open_list = payment_list_open(year=year, region=region)
     members = list(_rows(open_list.select_for_update(of=("self",)), year))
     if not members:
         raise Refused(f"{year} 年度没有待汇缴的记录。", code="nothing_to_remit")
     exported = _payment_list_file(None, (row for _, row in members))
+    seen = (expected_rows, expected_total)
+    if seen != (None, None) and seen != (exported.rows, exported.total):
+        raise Refused(
+            f"{year} 年度待汇缴名单在确认后有变化（现为 {exported.rows} 人、"
+            f"{exported.total} 元），未冻结：请重新查看后再确认。",
+            code="changed",
+        )
     payment_list = PaymentList(year=year, rows=exported.rows, total=exported.total, frozen_by=by)
     payment_list.keep_file(exported.content)
     number = _save_with_next_number(payment_list)

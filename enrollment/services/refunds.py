@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from office import exports
+from office.scoping import in_colleges
 from policies.models import PolicyYear
 from policies.selectors import school_region
 
@@ -107,12 +108,14 @@ def refunds_issue(
     return issued, refused
 
 
-def refund_list_xlsx(*, year: int, region: str | None = None) -> tuple[bytes, int, Decimal]:
+def refund_list_xlsx(
+    *, year: int, region: str | None = None, colleges=None
+) -> tuple[bytes, int, Decimal]:
     """The refund list for finance: every refund of `year` in `region` (the school's
     unless another is named) not yet paid out, and a total row. What was paid out has
-    left the list; the admin's refunds show it."""
+    left the list; the admin's refunds show it. `colleges`: only theirs (office.scoping)."""
     refunds = (
-        _outstanding(region)
+        _outstanding(region, colleges)
         .filter(enrollment__policy_year__year=year)
         .select_related("enrollment__student")
         .order_by("enrollment__student__college", "enrollment__student__student_number", "pk")
@@ -138,11 +141,13 @@ def refund_list_xlsx(*, year: int, region: str | None = None) -> tuple[bytes, in
     return content, len(rows), total
 
 
-def refunds_outstanding(*, region: str | None = None) -> list[tuple[int, int, Decimal]]:
+def refunds_outstanding(
+    *, region: str | None = None, colleges=None
+) -> list[tuple[int, int, Decimal]]:
     """(year, refunds, total) still to pay out, per policy year of `region` (the school's
-    unless another is named), latest year first."""
+    unless another is named), latest year first; of `colleges` only, when given."""
     per_year = (
-        _outstanding(region)
+        _outstanding(region, colleges)
         .values_list("enrollment__policy_year__year")
         .annotate(count=Count("pk"), total=Sum("amount"))
         .order_by("-enrollment__policy_year__year")
@@ -150,10 +155,11 @@ def refunds_outstanding(*, region: str | None = None) -> list[tuple[int, int, De
     return [(year, count, total) for year, count, total in per_year]
 
 
-def _outstanding(region: str | None = None):
-    return Refund.objects.filter(
+def _outstanding(region: str | None = None, colleges=None):
+    outstanding = Refund.objects.filter(
         paid_out_on__isnull=True, enrollment__policy_year__region__code=region or school_region()
     )
+    return in_colleges(outstanding, "enrollment__student__college", colleges)
 
 
 @dataclass(frozen=True)

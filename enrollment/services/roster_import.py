@@ -17,7 +17,7 @@ from django.utils import timezone
 from office import exports, headers, spreadsheets
 from office.errors import Refused
 from office.incoming import excerpt
-from office.jobs import enqueue
+from office.jobs import Superseded, enqueue, job_progress_reporter, job_requeue
 from office.rows import DataRows
 from office.writes import refused_writes
 
@@ -263,21 +263,26 @@ def _roster_import_create(*, content: bytes, name: str, user, valid_only: bool =
         sha256=hashlib.sha256(content).hexdigest(),
         started_by=user,
         valid_only=valid_only,
+        heartbeat_at=timezone.now(),
     )
     roster_import.file.save(Path(name).name, ContentFile(content), save=False)
     roster_import.save()
     return roster_import
 
 
-def roster_import_run_check(*, import_id: int) -> None:
+def roster_import_run_check(*, import_id: int, attempt: int | None = None) -> None:
+    """The dry run as `attempt` (by default the import's current one)."""
     roster_import = RosterImport.objects.get(pk=import_id)
     if roster_import.status != RosterImport.Status.CHECKING:
         return  # a duplicate delivery of a finished check
-    with _failing_job(import_id):
+    attempt = roster_import.attempt if attempt is None else attempt
+    if not RosterImport.beat(import_id, attempt=attempt):
+        return  # queued again meanwhile: the newer attempt checks it
+    with _failing_job(import_id, attempt):
         plan = roster_check(
             path=Path(roster_import.file.path),
             name=roster_import.original_name,
-            progress=_progress_of(import_id),
+            progress=job_progress_reporter(RosterImport, import_id, attempt=attempt),
         )
         produced_file = ""
         if plan.rejected_rows:
@@ -285,70 +290,95 @@ def roster_import_run_check(*, import_id: int) -> None:
                 f"roster-imports/errors/{import_id}.xlsx",
                 ContentFile(roster_error_workbook(plan)),
             )
-        RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.CHECKING).update(
+        RosterImport.objects.filter(
+            pk=import_id, status=RosterImport.Status.CHECKING, attempt=attempt
+        ).update(
             status=RosterImport.Status.CHECKED,
+            heartbeat_at=timezone.now(),
             summary=roster_summary(plan),
             produced_file=produced_file,
         )
 
 
 @contextlib.contextmanager
-def _failing_job(import_id: int):
+def _failing_job(import_id: int, attempt: int):
     """A job never stays "checking"/"importing" after it stopped: a refused file says
-    why, anything else fails with the error recorded (and logged with its traceback)."""
+    why, anything else fails with the error recorded (and logged with its traceback).
+    A worker whose attempt was superseded (its job queued again) just stops."""
     try:
         yield
+    except Superseded:
+        logger.warning("roster import %s: attempt %s superseded, stopped", import_id, attempt)
     except spreadsheets.FileRefused as exc:  # HeaderError included
-        RosterImport.mark_failed(import_id, str(exc), status=RosterImport.Status.REFUSED)
+        RosterImport.mark_failed(
+            import_id, str(exc), status=RosterImport.Status.REFUSED, attempt=attempt
+        )
     except Refused as exc:  # RosterImportError, and a write the database refused
-        RosterImport.mark_failed(import_id, str(exc))
+        RosterImport.mark_failed(import_id, str(exc), attempt=attempt)
     except Exception as exc:
         logger.exception("roster import %s failed", import_id)
         RosterImport.mark_failed(
             import_id,
             f"导入失败，未写入任何数据（{type(exc).__name__}: {excerpt(str(exc), 200)}）。"
             "请联系系统管理员。",
+            attempt=attempt,
         )
 
 
 def roster_import_confirm(*, roster_import: RosterImport, valid_only: bool) -> bool:
     """Claim the checked import for writing; False when it was already claimed (a double
     click, a second tab): the database decides, so it is written once. Rows in error are
-    left out only when asked (`valid_only`)."""
+    left out only when asked (`valid_only`). Confirming an import whose worker was lost
+    while importing carries it on (as the beat would) and counts as claimed."""
     if roster_import.summary.get("invalid_rows") and not valid_only:
         raise RosterImportError("部分行有错误：请修正后重新上传，或勾选「仅导入正确的行」。")
     claimed = RosterImport.objects.filter(
-        pk=roster_import.pk, status=RosterImport.Status.CHECKED
-    ).update(status=RosterImport.Status.IMPORTING, valid_only=valid_only, progress_done=0)
+        pk=roster_import.pk, status=RosterImport.Status.CHECKED, attempt=roster_import.attempt
+    ).update(
+        status=RosterImport.Status.IMPORTING,
+        valid_only=valid_only,
+        progress_done=0,
+        heartbeat_at=timezone.now(),
+    )
     if claimed:
-        enqueue("enrollment.roster_import_commit", job=roster_import, import_id=roster_import.pk)
-    return bool(claimed)
+        enqueue(
+            "enrollment.roster_import_commit",
+            job=roster_import,
+            import_id=roster_import.pk,
+            attempt=roster_import.attempt,
+        )
+        return True
+    roster_import.refresh_from_db()
+    return job_requeue(roster_import)
 
 
-def roster_import_run_commit(*, import_id: int) -> None:
+def roster_import_run_commit(*, import_id: int, attempt: int | None = None) -> None:
     """Re-check the kept file against the roster as it is now, then write it and mark the
     import done in one transaction, under a lock on the import: a redelivered or
     duplicated task finds it done and does nothing; a worker killed half-way leaves
-    nothing written and the job still claimed, so the redelivered task runs it again."""
-    if not RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.IMPORTING).exists():
+    nothing written and the job still claimed, so it is queued again (office.jobs) under
+    a new attempt. A lost worker's commit, should it come back, holds the old attempt and
+    is never written."""
+    roster_import = RosterImport.objects.filter(
+        pk=import_id, status=RosterImport.Status.IMPORTING
+    ).first()
+    if roster_import is None:
         return
-    roster_import = RosterImport.objects.get(pk=import_id)
-    with _failing_job(import_id):
+    attempt = roster_import.attempt if attempt is None else attempt
+    if not RosterImport.beat(import_id, attempt=attempt):
+        return  # queued again meanwhile: the newer attempt writes it
+    with _failing_job(import_id, attempt):
         plan = roster_check(
             path=Path(roster_import.file.path),
             name=roster_import.original_name,
-            progress=_progress_of(import_id),
+            progress=job_progress_reporter(RosterImport, import_id, attempt=attempt),
         )
         with transaction.atomic():
             locked = RosterImport.objects.select_for_update().get(pk=import_id)
-            if locked.status != RosterImport.Status.IMPORTING:
+            if locked.status != RosterImport.Status.IMPORTING or locked.attempt != attempt:
                 return
             result = roster_apply(plan=plan, valid_only=locked.valid_only)
             locked.status = RosterImport.Status.IMPORTED
             locked.summary = {**locked.summary, **roster_summary(plan), "result": result}
-            locked.finished_at = timezone.now()
-            locked.save(update_fields=["status", "summary", "finished_at"])
-
-
-def _progress_of(import_id: int) -> Progress:
-    return functools.partial(RosterImport.report_progress, import_id)
+            locked.finished_at = locked.heartbeat_at = timezone.now()
+            locked.save(update_fields=["status", "summary", "finished_at", "heartbeat_at"])

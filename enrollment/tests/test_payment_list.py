@@ -193,7 +193,9 @@ def test_command_json_and_exit_codes(enrollments, tmp_path):
 def test_freeze_and_download_in_the_admin(client, enrollments, staff):
     user = staff("医保办")
     client.force_login(user)
-    client.post(reverse("admin:enrollment_paymentlist_freeze"), {"year": "2026"})
+    # what the confirmation shows and posts back (3 × 355.00)
+    confirmed = {"year": "2026", "rows": "3", "total": "1065.00", "post": "yes"}
+    client.post(reverse("admin:enrollment_paymentlist_freeze"), confirmed)
     payment_list = PaymentList.objects.get()
     download = client.get(reverse("admin:enrollment_paymentlist_download", args=[payment_list.pk]))
 

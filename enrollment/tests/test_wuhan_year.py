@@ -32,7 +32,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from enrollment import selectors, services, workflow
-from enrollment.models import CollectiveRun, Enrollment, Student
+from enrollment.models import CollectiveRun, Enrollment, PaymentList, Student
 from enrollment.tests.files import HEADER, resident_id, row, xlsx
 from policies.models import CalendarCorrection, PolicyYear
 
@@ -155,6 +155,7 @@ def test_a_wuhan_school_runs_its_year_without_seeing_shanghai(
 ):
     settings.SCHOOL_REGION = "wuhan"
     settings.MEDIA_ROOT = tmp_path
+    settings.SESSION_COOKIE_AGE = 2 * 365 * 24 * 3600  # the clock jumps months: stay signed in
     client.force_login(staff("医保办"))
     office = Office(client, tmp_path)
 
@@ -194,7 +195,11 @@ def freshman_season(office: Office, payment_file, results_file) -> None:
     upload = office.keep(
         office.client.post(
             reverse("admin:enrollment_declarationbatch_changelist"),
-            {"action": "export_and_freeze", "_selected_action": [freshmen[0].declaration_batch_id]},
+            {
+                "action": "export_and_freeze",
+                "_selected_action": [freshmen[0].declaration_batch_id],
+                "post": "yes",  # confirmed (office.confirm)
+            },
         )
     )
     assert upload["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -316,7 +321,10 @@ def remit_the_freshmen(office: Office) -> None:
     assert [r[10] for r in rows[:3]] == [None, "家庭共济缴费", None]  # 备注
     assert enrollment("25010002").state == workflow.REMITTED
     office.get("admin:enrollment_paymentlist_changelist")
-    office.get("admin:enrollment_paymentlist_download", frozen["list"])
+    office.get(
+        "admin:enrollment_paymentlist_download",
+        PaymentList.objects.get(number=frozen["list"]).pk,
+    )
 
 
 def refund_the_failed_account(office: Office) -> None:
@@ -336,7 +344,7 @@ def run_the_2026_collective_enrollment(office: Office) -> None:
     correct_the_assumed_calendar(office, "wuhan-2026", closes="2025-12-31")
     office.post(
         "admin:policies_policyyear_changelist",
-        {"action": "publish", "_selected_action": [wuhan_2026.pk]},
+        {"action": "publish", "_selected_action": [wuhan_2026.pk], "post": "yes"},
     )
     office.command("run_collective_enrollment", "--year", "2026")
     run = CollectiveRun.objects.get()

@@ -1,6 +1,8 @@
 """The year-end collective enrollment: starting a run and its report (its progress is
 office.views.job_progress)."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -9,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from office import admin_pages
 from office.errors import Refused
-from office.tables import Table, counts_table
+from office.tables import Table, counts_table, paged, total_row
 
 from .. import rules, services, workflow
 from ..forms import PolicyYearForm
@@ -52,15 +54,19 @@ def collective_run_detail(request, admin_site, pk):
     )
     report = run.summary or {}
     labels = {**workflow.LABELS, "existing": _("already enrolled"), "skipped": _("skipped")}
+    per_college = counts_table(_("Per college"), _("college"), report.get("by_college", {}), labels)
+    # a run over the whole school may have thousands: a page at a time
+    exceptions, paging = paged(request, report.get("exceptions", []))
     tables = [
-        counts_table(_("Per college"), _("college"), report.get("by_college", {}), labels),
+        replace(
+            per_college,
+            total=total_row(per_college.rows, sums=range(1, len(per_college.headers))),
+        ),
         Table(
             title=_("Exceptions"),
             headers=[_("student number"), _("name"), _("college"), _("reason")],
-            rows=[
-                [e["student_number"], e["name"], e["college"], e["reason"]]
-                for e in report.get("exceptions", [])
-            ],
+            rows=[[e["student_number"], e["name"], e["college"], e["reason"]] for e in exceptions],
+            paging=paging,
         ),
     ]
     return TemplateResponse(

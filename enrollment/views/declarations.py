@@ -4,12 +4,14 @@ from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from office import admin_pages
+from office import admin_pages, confirm
 from office.errors import Refused
-from office.tables import Table, link
+from office.scoping import scope_of
+from office.tables import Table, link, total_row
 
 from .. import services
 from ..forms import DeclarationBatchForm, PolicyYearForm
@@ -54,6 +56,46 @@ def declaration_batch_download(request, pk):
     return declaration_batch_file(request, batch)
 
 
+EXPORTING = (
+    "导出即冻结本批次：本批 {rows} 名新生按此文件向医保经办机构申报，批次不能再删除或更改；"
+    "以后再次下载得到同一文件。"
+)
+
+
+def declaration_batch_question(request, admin_site, batch, *, action: str = ""):
+    """What exporting (which freezes) a batch does, asked first (office.confirm)."""
+    return confirm.confirm_page(
+        request,
+        admin_site,
+        opts=DeclarationBatch._meta,
+        title=_("Export and freeze (upload file)"),
+        what=[EXPORTING.format(rows=batch.rows)],
+        tables=[
+            Table(
+                title=str(batch),
+                headers=[_("policy year"), _("registered"), _("rows")],
+                rows=[[str(batch.policy_year), _registered(batch), batch.rows]],
+            )
+        ],
+        action=action,
+        chosen=[batch.pk],
+        confirm_label=_("Yes, export and freeze"),
+        cancel_url=reverse("admin:enrollment_declarationbatch_changelist"),
+    )
+
+
+def _registered(batch) -> str:
+    return f"{batch.registered_from:%Y-%m-%d} ~ {batch.registered_to:%Y-%m-%d}"
+
+
+def declaration_batch_export(request, admin_site, pk):
+    """A batch's 导出并冻结 link: the question, then (POST, confirmed) its file."""
+    batch = get_object_or_404(DeclarationBatch, pk=pk)
+    if batch.is_frozen or confirm.confirmed(request):
+        return declaration_batch_file(request, batch)
+    return declaration_batch_question(request, admin_site, batch)
+
+
 def declaration_batch_file(request, batch):
     content = services.declaration_batch_export(batch=batch, by=request.user)
     batch.refresh_from_db(fields=["rows"])
@@ -92,26 +134,32 @@ def pending_lists(request, admin_site):
     if form.is_valid():
         policy_year = form.cleaned_data["policy_year"]
         name = services.pending_list_name(policy_year)
+        colleges = scope_of(request.user).colleges  # the user's office's, or all
         if "college" in request.GET:
             college = request.GET["college"] or None
-            content, rows = services.pending_list_xlsx(policy_year=policy_year, college=college)
+            content, rows = services.pending_list_xlsx(
+                policy_year=policy_year, college=college, colleges=colleges
+            )
             return xlsx_download(
                 request,
                 content,
                 f"{name}-{policy_year.code}-{college or '全部'}.xlsx",
                 detail=f"{name} {policy_year} {college or '全部学院'}（{rows} 人）",
             )
-        counts = services.pending_counts(policy_year=policy_year)
+        counts = services.pending_counts(policy_year=policy_year, colleges=colleges)
         url = f"?{urlencode({'policy_year': policy_year.pk})}&college="
+        rows = [
+            [college, count, link(f"{url}{quote(college)}", _("Download"))]
+            for college, count in counts
+        ]
         tables.append(
             Table(
                 title=_pending_texts(policy_year)[1],
                 headers=[_("college"), _("headcount"), _("file")],
-                rows=[
-                    [college, count, link(f"{url}{quote(college)}", _("Download"))]
-                    for college, count in counts
-                ],
-                footer=link(url, _("Download all colleges")),
+                rows=rows,
+                total=total_row(rows, sums=[1]),
+                download=url,
+                download_label=_("Download all colleges"),
             )
         )
     return admin_pages.page(

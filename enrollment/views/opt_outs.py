@@ -5,7 +5,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from office import admin_pages
-from office.tables import Table, link
+from office.scoping import scope_of
+from office.security import sandboxed
+from office.tables import Table, paged
 
 from .. import services
 from ..forms import PolicyYearForm
@@ -30,8 +32,10 @@ def opt_out_commitment(request, pk):
     kind = services.commitment_kind(scan.read(16))
     scan.seek(0)
     if kind is None:
-        return FileResponse(scan, as_attachment=True, content_type="application/octet-stream")
-    return FileResponse(scan, content_type=SCAN_TYPES[kind])
+        return sandboxed(
+            FileResponse(scan, as_attachment=True, content_type="application/octet-stream")
+        )
+    return sandboxed(FileResponse(scan, content_type=SCAN_TYPES[kind]))
 
 
 def students_to_chase(request, admin_site):
@@ -39,22 +43,27 @@ def students_to_chase(request, admin_site):
     tables = []
     if form.is_valid():
         policy_year = form.cleaned_data["policy_year"]
+        colleges = scope_of(request.user).colleges  # the user's office's, or all
         if "download" in request.GET:
-            content, count = services.students_to_chase_xlsx(policy_year=policy_year)
+            content, count = services.students_to_chase_xlsx(
+                policy_year=policy_year, colleges=colleges
+            )
             return xlsx_download(
                 request,
                 content,
                 f"待跟进-{policy_year.code}.xlsx",
                 detail=f"未参保且未签放弃承诺 {policy_year}（{count} 人）",
             )
-        students = services.students_to_chase(policy_year=policy_year)
-        rows = [[s.college, s.student_number, s.name, s.phone] for s in students]
+        students, paging = paged(
+            request, services.students_to_chase(policy_year=policy_year, colleges=colleges)
+        )
         tables.append(
             Table(
-                title=_("%(count)d students") % {"count": len(rows)},
+                title=_("%(count)d students") % {"count": paging.count},
                 headers=[_("college"), _("student number"), _("name"), _("phone")],
-                rows=rows,
-                footer=link(f"?policy_year={policy_year.pk}&download=1", _("Download")),
+                rows=[[s.college, s.student_number, s.name, s.phone] for s in students],
+                paging=paging,
+                download=f"?policy_year={policy_year.pk}&download=1",
             )
         )
     return admin_pages.page(

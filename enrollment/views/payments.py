@@ -1,36 +1,48 @@
 """Payments: reconciling what was collected with what is due and what was established."""
 
+from urllib.parse import urlencode
+
 from django.utils.translation import gettext as _
 
 from office import admin_pages
-from office.tables import Table
-from policies.engine import fen
+from office.scoping import scope_of
+from office.tables import Table, paged, total_row
 
-from .. import services, workflow
+from .. import services
 from ..forms import YearForm
 from ..models import Payment
+from ..services.reconciliation_lists import LISTS, reconciliation_list_xlsx, reconciliation_row
+from .common import xlsx_download
 
 
-def _enrollment_rows(enrollments) -> list[list]:
-    return [
-        [
-            e.student.college,
-            e.student.student_number,
-            e.student.name,
-            workflow.LABELS[e.state],
-            e.premium_due,
-            e.amount_paid,
-            fen(e.refunded),
-        ]
-        for e in enrollments
-    ]
+def _list_table(request, data: dict, which: str, *, title: str, headers: list) -> Table:
+    """One of the two lists, a page at a time, its download above it."""
+    enrollments, paging = paged(request, data[which], param=f"{which}_page")
+    year = request.GET.get("year", "")
+    return Table(
+        title=title,
+        headers=headers,
+        rows=[reconciliation_row(enrollment) for enrollment in enrollments],
+        paging=paging,
+        download=f"?{urlencode({'year': year, 'download': which})}",
+    )
 
 
 def reconciliation(request, admin_site):
     form = YearForm(request.GET or None)
     tables = []
     if form.is_valid():
-        data = services.reconciliation(year=form.cleaned_data["year"])
+        year = form.cleaned_data["year"]
+        data = services.reconciliation(year=year, colleges=scope_of(request.user).colleges)
+        which = request.GET.get("download")
+        if which in LISTS:
+            content, rows = reconciliation_list_xlsx(enrollments=data[which], which=which)
+            return xlsx_download(
+                request,
+                content,
+                f"对账-{LISTS[which]}-{year}.xlsx",
+                detail=f"对账 {year} {LISTS[which]}（{rows} 人）",
+            )
         headers = [
             _("college"),
             _("student number"),
@@ -39,6 +51,10 @@ def reconciliation(request, admin_site):
             _("premium due"),
             _("amount paid"),
             _("refunded"),
+        ]
+        totals = [
+            [t["label"], t["count"], t["due"], t["paid"], t["refunded"], t["net"]]
+            for t in data["totals"]
         ]
         tables = [
             Table(
@@ -51,20 +67,22 @@ def reconciliation(request, admin_site):
                     _("refunded"),
                     _("net collected"),
                 ],
-                rows=[
-                    [t["label"], t["count"], t["due"], t["paid"], t["refunded"], t["net"]]
-                    for t in data["totals"]
-                ],
+                rows=totals,
+                total=total_row(totals, sums=[1, 2, 3, 4, 5]),
             ),
-            Table(
+            _list_table(
+                request,
+                data,
+                "paid_not_established",
                 title=_("Paid but not established"),
                 headers=headers,
-                rows=_enrollment_rows(data["paid_not_established"]),
             ),
-            Table(
+            _list_table(
+                request,
+                data,
+                "established_not_paid",
                 title=_("Established but not paid"),
                 headers=headers,
-                rows=_enrollment_rows(data["established_not_paid"]),
             ),
         ]
     return admin_pages.page(

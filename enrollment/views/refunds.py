@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from office import admin_pages
 from office.errors import Refused
-from office.tables import Table, link
+from office.scoping import scope_of
+from office.tables import Table, link, paged, total_row
 
 from .. import selectors, services
 from ..forms import RefundPayoutForm, YearForm
@@ -41,7 +42,9 @@ def refunds_issue(request, admin_site):
     if form.is_valid():
         year = form.cleaned_data["year"]
         due = services.refunds_due(year=year, today=timezone.localdate())
-        students = selectors.enrollment_students(pk for pk, _ in due)
+        shown, paging = paged(request, due)
+        students = selectors.enrollment_students(pk for pk, _ in shown)
+        owed_total = sum((owed.amount for _pk, owed in due), Decimal("0.00"))
         tables.append(
             Table(
                 title=_("Due"),
@@ -54,12 +57,13 @@ def refunds_issue(request, admin_site):
                 ],
                 rows=[
                     [*students[pk], owed.amount, Refund.Reason(owed.reason).label]
-                    for pk, owed in due
+                    for pk, owed in shown
                 ],
-                footer=link(
-                    f"{reverse('admin:enrollment_refund_list')}?year={year}",
-                    _("Download the refund list"),
-                ),
+                # the whole list's, whichever page is shown
+                total=[_("Total"), "", "", owed_total, ""],
+                paging=paging,
+                download=f"{reverse('admin:enrollment_refund_list')}?year={year}",
+                download_label=_("Download the refund list"),
             )
         )
         if due:
@@ -92,7 +96,9 @@ def refund_list_download(request):
     if not form.is_valid():
         raise Http404
     year = form.cleaned_data["year"]
-    content, rows, total = services.refund_list_xlsx(year=year)
+    content, rows, total = services.refund_list_xlsx(
+        year=year, colleges=scope_of(request.user).colleges
+    )
     return xlsx_download(
         request,
         content,
@@ -105,19 +111,16 @@ def refunds_outstanding(request, admin_site):
     """Per year, the refunds recorded and not yet paid out, with a download of each
     year's refund list."""
     list_url = reverse("admin:enrollment_refund_list")
-    outstanding = services.refunds_outstanding()
+    outstanding = services.refunds_outstanding(colleges=scope_of(request.user).colleges)
+    rows = [
+        [year, count, total, link(f"{list_url}?year={year}", _("Download the refund list"))]
+        for year, count, total in outstanding
+    ]
     table = Table(
         title=_("Refunds outstanding"),
         headers=[_("policy year"), _("number of refunds"), _("amount"), _("refund list")],
-        rows=[
-            [year, count, total, link(f"{list_url}?year={year}", _("Download the refund list"))]
-            for year, count, total in outstanding
-        ],
-        footer=_("Total: %(count)d refunds, %(total)s yuan.")
-        % {
-            "count": sum(row[1] for row in outstanding),
-            "total": sum((row[2] for row in outstanding), Decimal("0.00")),
-        },
+        rows=rows,
+        total=total_row(rows, sums=[1, 2]),
     )
     return admin_pages.page(
         request,

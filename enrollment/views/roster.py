@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from office import retention
 from office.errors import Refused
 
 from .. import services
@@ -48,7 +50,8 @@ def roster_import_detail(request, admin_site, pk, *, can_confirm: bool, can_down
             "changes": changes,
             "confirm_form": RosterConfirmForm(initial={"valid_only": roster_import.valid_only}),
             "can_confirm": can_confirm,
-            "can_download_errors": can_download_errors,
+            "can_download_errors": can_download_errors
+            and may_download_errors(request.user, roster_import),
             "opts": RosterImport._meta,
         },
     )
@@ -71,10 +74,36 @@ def roster_import_confirm(request, pk):
     return redirect("admin:enrollment_rosterimport_change", pk)
 
 
+def roster_import_discard(request, pk):
+    """Give up a checked import instead of confirming it: its files (full ID numbers) go."""
+    if request.method != "POST":
+        raise PermissionDenied
+    roster_import = get_object_or_404(RosterImport, pk=pk)
+    error = retention.discarded_by(request.user)
+    if retention.job_discard(roster_import, error=error, now=timezone.now()):
+        messages.success(request, _("The upload was discarded and its file deleted."))
+    else:
+        messages.warning(request, _("Only an import waiting for confirmation can be discarded."))
+    return redirect("admin:enrollment_rosterimport_change", pk)
+
+
+# besides its uploader, who handles every roster import's rows (医保办, 学生处; the page
+# itself needs add_rosterimport and view_full_id, which the uploader holds)
+OTHERS_ERRORS_PERMISSION = "enrollment.change_rosterimport"
+
+
+def may_download_errors(user, roster_import: RosterImport) -> bool:
+    """An import's rows in error (full ID numbers) are its uploader's to download, or
+    who holds OTHERS_ERRORS_PERMISSION; no one else is shown the link."""
+    return roster_import.started_by_id == user.pk or user.has_perm(OTHERS_ERRORS_PERMISSION)
+
+
 def roster_import_errors(request, pk):
     roster_import = get_object_or_404(RosterImport, pk=pk)
     if not roster_import.produced_file:
         raise Http404
+    if not may_download_errors(request.user, roster_import):
+        raise PermissionDenied
     record_export(user=request.user, detail=f"名单导入 #{pk} 错误行：{roster_import.original_name}")
     return FileResponse(
         roster_import.produced_file.open("rb"),

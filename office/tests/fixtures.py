@@ -20,6 +20,17 @@ def staff(db):
 
 
 @pytest.fixture
+def two_offices(db):
+    """校医院医保办 (法学院, 外国语学院) and 医学院门诊部医保办 (医学院), as in the demo."""
+    from office.tests.factories import OfficeFactory
+
+    return (
+        OfficeFactory(name="校医院医保办", code="campus", colleges=["法学院", "外国语学院"]),
+        OfficeFactory(name="医学院门诊部医保办", code="medical", colleges=["医学院"]),
+    )
+
+
+@pytest.fixture
 def sheet_rows():
     """The rows of a workbook's first sheet, as values."""
 

@@ -197,7 +197,7 @@ def test_a_confirmation_finds_only_its_own_kind_within_the_retention():
     stored, _ = incoming.incoming_file_check(
         upload=upload(), kind="test.amounts", check=check, now=now
     )
-    later = now + incoming.RETENTION + timedelta(seconds=1)
+    later = now + incoming.upload_retention() + timedelta(seconds=1)
 
     for token, kind, when in [
         (stored.token, "test.other", now),

@@ -94,9 +94,9 @@ def test_the_page_labels_each_share_with_its_payer(admin_client, wuhan_2025):
     html = page.content.decode()
     visit, stay = (html.split(f"<tr><td>{n}</td>")[1].split("</tr>")[0] for n in (1, 2))
     assert "70.00" in visit and "学校门诊经费" in visit
-    assert "6720.00" in stay and "基本医保基金" in stay
+    assert "6,720.00" in stay and "基本医保基金" in stay
     # the fund column is no longer headed 基金 (the school's money is not the fund's)
     assert "基金支付</th>" not in html
     shares = html.split('class="fund-payer"')[1:]
     assert ["基本医保基金" in shares[0], "学校门诊经费" in shares[1]] == [True, True]
-    assert "6720.00" in shares[0] and "70.00" in shares[1]
+    assert "6,720.00" in shares[0] and "70.00" in shares[1]

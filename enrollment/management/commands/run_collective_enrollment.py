@@ -1,15 +1,16 @@
 import json
-import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment import services
 from enrollment.models import CollectiveRun
 from office.errors import Refused
+from office.jobs import JobNotFinished, job_wait
 from policies.selectors import policy_year_for
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_NOT_FINISHED = 3
 
 
 class Command(BaseCommand):
@@ -28,9 +29,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-wait", action="store_true", help="只启动任务，不等待完成（需要 Celery worker）"
         )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            help="最多等待的秒数（默认一直等到任务结束；任务长时间没有进展时也会停止等待）",
+        )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出运行报告")
 
-    def handle(self, *args, year, region, no_wait, json: bool, **options):
+    def handle(self, *args, year, region, no_wait, timeout, json: bool, **options):
         try:
             policy_year = policy_year_for(year=year, region=region)
             start = services.collective_run_start(policy_year=policy_year)
@@ -46,10 +52,14 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"任务 #{run.pk} 的 worker 已中断，从第 {run.progress_done} 人处继续。"
             )
-        if no_wait:
+        run.refresh_from_db()
+        if no_wait and run.is_running:  # in-process (no broker), the run is already over
             self.stdout.write(f"集中参保任务 #{run.pk} 已在运行。")
             return
-        run = self._wait(run)
+        try:
+            run = job_wait(run, timeout=timeout, on_progress=self._show_progress)
+        except JobNotFinished as exc:  # no worker, or --timeout: the run itself goes on
+            raise CommandError(str(exc), returncode=EXIT_NOT_FINISHED) from exc
         totals = services.collective_run_totals(run)
         if json:
             self.stdout.write(_dumps(run, totals))
@@ -62,16 +72,10 @@ class Command(BaseCommand):
         if run.status == CollectiveRun.Status.FAILED:
             raise CommandError(run.error, returncode=EXIT_FAILED)
 
-    def _wait(self, run: CollectiveRun) -> CollectiveRun:
-        shown = -1
-        while True:
-            run.refresh_from_db()
-            if not run.is_running:
-                return run
-            if run.progress_done != shown:
-                shown = run.progress_done
-                self.stderr.write(f"进度 {run.progress_done}/{run.progress_total}")
-            time.sleep(1)
+    def _show_progress(self, run: CollectiveRun) -> None:
+        if run.progress_done != getattr(self, "_shown", None):
+            self._shown = run.progress_done
+            self.stderr.write(f"进度 {run.progress_done}/{run.progress_total}")
 
 
 def _dumps(run: CollectiveRun, totals) -> str:

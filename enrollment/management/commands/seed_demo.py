@@ -17,6 +17,7 @@ from enrollment.models import (
     Payment,
     RosterImport,
 )
+from office.demo import seed_offices
 from policies.selectors import policy_year_for, school_region
 from policies.services import policy_year_publish
 
@@ -80,6 +81,9 @@ class Command(BaseCommand):
                 from claims.demo import seed_claims
 
                 self.stdout.write(seed_claims(policy_year=policy_year, today=DEMO_TODAY, by=admin))
+            # two offices and their accounts (office.demo); the admin sees the whole school
+            for line in seed_offices(offices=demo.OFFICES, accounts=demo.OFFICE_ACCOUNTS):
+                self.stdout.write(self.style.SUCCESS(line) if "密码" in line else line)
 
     def _import_demo_roster(self, admin) -> None:
         """The demo school arrives the way a real one does: through the roster import."""
