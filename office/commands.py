@@ -1,6 +1,7 @@
 """What every import command shares: a file, a dry run unless --commit, --json for
 scripts, and the exit codes of import_roster (0 every row usable, 1 some rows have
-problems, 2 the file, its parameters or the apply refused, nothing written)."""
+problems, 2 the file, its parameters or the apply refused, nothing written). And what
+every frozen-list export shares (FrozenExportCommand)."""
 
 import json
 from pathlib import Path
@@ -55,6 +56,67 @@ class IncomingFileCommand(BaseCommand):
                 self.stdout.write(f"  第 {problem.row} 行「{problem.column}」：{problem.message}")
         if plan.problems:
             raise SystemExit(EXIT_PROBLEMS)
+
+
+class FrozenExportCommand(BaseCommand):
+    """`--year Y --out F [--freeze] [--json]` writes a year's open list (frozen with
+    --freeze), `--list N --out F [--json]` a frozen list again, byte for byte. Exit 2 for
+    an unknown list or --freeze with --list, 1 when the service refuses. A list command
+    names its words and its three services."""
+
+    noun = ""  # 缴费清单
+    open_label = ""  # 待汇缴清单（未冻结）
+    unit = ""  # 人, 笔
+    year_help = ""
+    freeze_help = ""
+    model: type
+
+    def export_open(self, year: int): ...
+    def freeze(self, year: int): ...
+    def export_frozen(self, number: int): ...
+
+    def add_arguments(self, parser):
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--year", type=int, help=self.year_help)
+        which.add_argument("--list", type=int, dest="number", help="已冻结清单的编号")
+        parser.add_argument("--out", required=True, help="输出文件（xlsx）")
+        parser.add_argument("--freeze", action="store_true", help=self.freeze_help)
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
+    def handle(self, *args, year, number, out, freeze, json: bool, **options):
+        if freeze and number is not None:
+            raise CommandError("--freeze 只能与 --year 一起使用。", returncode=EXIT_REFUSED)
+        try:
+            if number is not None:
+                exported = self.export_frozen(number)
+            elif freeze:
+                exported = self.freeze(year)
+            else:
+                exported = self.export_open(year)
+        except self.model.DoesNotExist:
+            raise CommandError(
+                f"没有第 {number} 号{self.noun}。", returncode=EXIT_REFUSED
+            ) from None
+        except Refused as exc:  # nothing to list, or a kept file that no longer matches
+            raise CommandError(str(exc), returncode=EXIT_PROBLEMS) from exc
+        Path(out).write_bytes(exported.content)
+        if json:
+            self.stdout.write(
+                _dumps(
+                    {
+                        "list": exported.number,
+                        "rows": exported.rows,
+                        "total": str(exported.total),
+                        "sha256": exported.sha256,
+                    }
+                )
+            )
+            return
+        label = f"第 {exported.number} 号{self.noun}" if exported.number else self.open_label
+        self.stdout.write(
+            f"{label}：{exported.rows} {self.unit}，合计 {exported.total} 元，已写入 {out}"
+            f"（SHA-256 {exported.sha256}）。"
+        )
 
 
 def _dumps(data: dict) -> str:

@@ -455,6 +455,22 @@ def test_command_runs_and_reports_in_json(shanghai_2026, live_worker):
     assert (report["status"], report["created"], report["existing"]) == ("done", 4, 0)
 
 
+@pytest.mark.skipif(
+    not settings.CELERY_TASK_ALWAYS_EAGER, reason="REDIS_URL is set: the run goes to a worker"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_wait_in_process_reports_the_finished_run(shanghai_2026):
+    """Without a broker the run is over before the command returns: it says so rather
+    than "已在运行"."""
+    StudentFactory.create_in_bulk(3)
+    out = StringIO()
+
+    call_command("run_collective_enrollment", "--year", "2026", "--no-wait", stdout=out)
+
+    assert "已完成。新建 3 条" in out.getvalue()
+    assert "已在运行" not in out.getvalue()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("args", "message"),

@@ -36,7 +36,7 @@ def test_the_bound_follows_the_page_asked_for():
 
     def bound(query: str) -> int:
         request = RequestFactory().get(f"/?{query}")
-        return Admin().get_paginator(request, Group.objects.all(), 100).bound
+        return Admin().get_paginator(request, Group.objects.order_by("pk"), 100).bound
 
     # the page and four more, of 100 rows
     assert (bound(""), bound("p=3"), bound("p=x"), bound("p=-2")) == (500, 700, 500, 500)
