@@ -5,6 +5,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext_lazy as _
 
 from office import spreadsheets
+from office.scans import scan_head, scan_problem
 from policies.selectors import policy_years_school_first
 
 from . import roster
@@ -163,9 +164,7 @@ class OptOutForm(forms.ModelForm):
     def clean_commitment(self):
         upload = self.cleaned_data.get("commitment")
         if upload and hasattr(upload, "size"):
-            head = upload.read(16)
-            upload.seek(0)
-            problem = opt_outs.commitment_problem(head, upload.size)
+            problem = scan_problem(scan_head(upload), upload.size)
             if problem:
                 raise forms.ValidationError(problem)
         return upload

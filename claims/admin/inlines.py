@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.services import commitment_kind, commitment_problem
+from office.scans import scan_head, scan_kind, scan_problem
 from policies import engine
 from policies.models import CatastrophicDisease
 
@@ -249,12 +249,11 @@ class ClaimDocumentForm(forms.ModelForm):
         label = rules.DOCUMENT_LABELS.get(self.instance.kind, self.instance.kind)
         scan = data.get("scan")
         if "scan" in self.changed_data and scan:
-            head = scan.read(16)
-            scan.seek(0)
-            problem = commitment_problem(head, scan.size)
+            head = scan_head(scan)
+            problem = scan_problem(head, scan.size)
             if problem:
                 self.add_error("scan", f"{label}：{problem}")
-            elif rules.scan_needed(self.instance.claim.channel) and commitment_kind(head) != "pdf":
+            elif rules.scan_needed(self.instance.claim.channel) and scan_kind(head) != "pdf":
                 self.add_error("scan", f"{label}：线上申请的材料须上传 PDF 扫描件。")
         elif (
             "received" in self.changed_data

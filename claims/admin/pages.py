@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enrollment.models import Student
-from enrollment.services import commitment_kind
 from enrollment.views.common import record_export
 from office import admin_pages
 from office.errors import Refused
+from office.scans import scan_kind
 from office.scoping import scope_of
 from office.security import sandboxed
 from office.tables import Table
@@ -81,7 +81,7 @@ def claim_document_scan(request, pk: int):
         detail=f"报销材料 {document.claim} {document}",
     )
     scan = document.scan.open("rb")
-    kind = commitment_kind(scan.read(16))
+    kind = scan_kind(scan.read(16))
     scan.seek(0)
     if kind is None:
         return sandboxed(

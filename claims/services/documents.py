@@ -2,13 +2,10 @@
 optional scan checked by its content and size and stored under a name of ours, as the
 opt-out commitments are (enrollment.services.opt_outs)."""
 
-import contextlib
-import uuid
-
 from django.db import transaction
 from django.utils import timezone
 
-from enrollment.services import commitment_kind, commitment_problem
+from office.scans import scan_head, scan_keep, scan_kind, scan_problem, scan_removed_on_failure
 
 from .. import rules, workflow
 from ..models import Claim, ClaimDocument
@@ -27,12 +24,11 @@ def document_receive(*, claim: Claim, kind: str, scan=None, by=None) -> ClaimDoc
     label = rules.DOCUMENT_LABELS[kind]
     head = b""
     if scan is not None:
-        head = scan.read(16)
-        scan.seek(0)
-        problem = commitment_problem(head, scan.size)
+        head = scan_head(scan)
+        problem = scan_problem(head, scan.size)
         if problem:
             raise ClaimRefused(f"{label}：{problem}", code="scan")
-    if rules.scan_needed(claim.channel) and commitment_kind(head) != "pdf":
+    if rules.scan_needed(claim.channel) and scan_kind(head) != "pdf":
         raise ClaimRefused(f"{label}：线上申请的材料须上传 PDF 扫描件。", code="scan")
     with transaction.atomic():
         current = Claim.objects.select_for_update().get(pk=claim.pk)
@@ -45,9 +41,9 @@ def document_receive(*, claim: Claim, kind: str, scan=None, by=None) -> ClaimDoc
             claim=current, kind=kind
         )
         previous = document.scan.name
-        with _scan_removed_on_failure(document):
+        with scan_removed_on_failure(document, "scan"):
             if scan is not None:
-                document.scan.save(f"{uuid.uuid4().hex}.{commitment_kind(head)}", scan, save=False)
+                scan_keep(document.scan, scan, head)
             document.received = True
             document.received_at = timezone.now()
             document.received_by = by
@@ -55,17 +51,6 @@ def document_receive(*, claim: Claim, kind: str, scan=None, by=None) -> ClaimDoc
     if scan is not None and previous:
         document.scan.storage.delete(previous)
     return document
-
-
-@contextlib.contextmanager
-def _scan_removed_on_failure(document: ClaimDocument):
-    before = document.scan.name
-    try:
-        yield
-    except BaseException:
-        if document.scan.name and document.scan.name != before:
-            document.scan.storage.delete(document.scan.name)
-        raise
 
 
 def documents_checklist(claim: Claim) -> list[tuple[str, str, bool]]:

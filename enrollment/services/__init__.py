@@ -30,8 +30,6 @@ from .enrollments import (
     enrollments_move,
 )
 from .opt_outs import (
-    commitment_kind,
-    commitment_problem,
     opt_out_attach_commitment,
     opt_out_problem,
     opt_out_record,

@@ -1,42 +1,18 @@
 """Opt-outs (主动放弃, DESIGN.md §1.2, §4.4) and the students 学生处 must chase: eligible,
 not enrolled, and without a signed commitment on file."""
 
-import contextlib
-import uuid
 from datetime import date
 
 from django.db import transaction
 
 from office import exports
+from office.scans import scan_head, scan_keep, scan_problem, scan_removed_on_failure
 from office.scoping import in_colleges
 
 from .. import workflow
 from ..models import Enrollment, OptOut, Student
 from ..selectors import student_pks_with_eligibility
 from .enrollments import EnrollmentRefused, enrollment_transition, facts_of
-
-MAX_COMMITMENT_BYTES = 5 * 1024 * 1024
-# what a scan may be, by its first bytes (the name and the browser's word are not trusted),
-# and the extension it is stored with
-COMMITMENT_SIGNATURES = {
-    b"%PDF-": "pdf",
-    b"\xff\xd8\xff": "jpg",
-    b"\x89PNG\r\n\x1a\n": "png",
-}
-
-
-def commitment_kind(head: bytes) -> str | None:
-    """ "pdf", "jpg" or "png" by the file's first bytes, or None."""
-    return next((kind for sig, kind in COMMITMENT_SIGNATURES.items() if head.startswith(sig)), None)
-
-
-def commitment_problem(head: bytes, size: int) -> str:
-    """Why a scanned commitment cannot be kept, or "" when it can."""
-    if size > MAX_COMMITMENT_BYTES:
-        return f"扫描件超过 {MAX_COMMITMENT_BYTES // (1024 * 1024)} MB，请压缩后再上传。"
-    if commitment_kind(head) is None:
-        return "扫描件须为 PDF、JPG 或 PNG 文件。"
-    return ""
 
 
 def opt_out_problem(*, student: Student, policy_year, reason: str, detail: str) -> str:
@@ -80,7 +56,7 @@ def opt_out_record(
         signed_on=signed_on,
         recorded_by=by,
     )
-    with _scan_removed_on_failure(opt_out), transaction.atomic():
+    with scan_removed_on_failure(opt_out, "commitment"), transaction.atomic():
         if commitment is not None:
             _keep_scan(opt_out, commitment)
         opt_out.save()
@@ -99,7 +75,7 @@ def opt_out_record(
 def opt_out_attach_commitment(*, opt_out: OptOut, commitment) -> OptOut:
     """The scan, brought after the opt-out was recorded (or a clearer one)."""
     previous = opt_out.commitment.name
-    with _scan_removed_on_failure(opt_out):
+    with scan_removed_on_failure(opt_out, "commitment"):
         _keep_scan(opt_out, commitment)
         opt_out.save(update_fields=["commitment"])
     if previous:
@@ -108,25 +84,11 @@ def opt_out_attach_commitment(*, opt_out: OptOut, commitment) -> OptOut:
 
 
 def _keep_scan(opt_out: OptOut, upload) -> None:
-    """Checked by its content and stored under a name of ours: the uploaded name (and its
-    extension, which decides how a browser shows the file) is never used."""
-    head = upload.read(16)
-    upload.seek(0)
-    problem = commitment_problem(head, upload.size)
+    head = scan_head(upload)
+    problem = scan_problem(head, upload.size)
     if problem:
         raise EnrollmentRefused(problem)
-    opt_out.commitment.save(f"{uuid.uuid4().hex}.{commitment_kind(head)}", upload, save=False)
-
-
-@contextlib.contextmanager
-def _scan_removed_on_failure(opt_out: OptOut):
-    before = opt_out.commitment.name
-    try:
-        yield
-    except BaseException:
-        if opt_out.commitment.name and opt_out.commitment.name != before:
-            opt_out.commitment.storage.delete(opt_out.commitment.name)
-        raise
+    scan_keep(opt_out.commitment, upload, head)
 
 
 def students_to_chase(*, policy_year, colleges=None):

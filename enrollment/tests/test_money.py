@@ -27,13 +27,13 @@ from enrollment.models import (
     Refund,
 )
 from enrollment.services import payments as payments_module
-from enrollment.services.opt_outs import MAX_COMMITMENT_BYTES
 from enrollment.tests.factories import (
     EnrollmentFactory,
     FreshmanEnrollmentFactory,
     PaymentFactory,
     StudentFactory,
 )
+from office.scans import MAX_SCAN_BYTES, scan_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -841,15 +841,15 @@ def test_a_second_opt_out_is_refused_and_leaves_no_scan_behind(shanghai_2026, se
 
 def test_commitment_problem():
     limit = 5 * 1024 * 1024
-    assert limit == MAX_COMMITMENT_BYTES
+    assert limit == MAX_SCAN_BYTES
 
-    assert services.commitment_problem(PDF, len(PDF)) == ""
-    assert services.commitment_problem(b"\xff\xd8\xff\xe0\x00\x10JFIF", 1000) == ""
-    assert services.commitment_problem(b"\x89PNG\r\n\x1a\n\x00\x00", 1000) == ""
-    assert services.commitment_problem(PDF, limit) == ""  # exactly 5 MB is fine
-    assert "5 MB" in services.commitment_problem(PDF, limit + 1)
+    assert scan_problem(PDF, len(PDF)) == ""
+    assert scan_problem(b"\xff\xd8\xff\xe0\x00\x10JFIF", 1000) == ""
+    assert scan_problem(b"\x89PNG\r\n\x1a\n\x00\x00", 1000) == ""
+    assert scan_problem(PDF, limit) == ""  # exactly 5 MB is fine
+    assert "5 MB" in scan_problem(PDF, limit + 1)
     for head in (b"MZ\x90\x00", b"PK\x03\x04", b"<html>", b"PDF-1.4", b""):
-        assert "PDF、JPG 或 PNG" in services.commitment_problem(head, 1000)
+        assert "PDF、JPG 或 PNG" in scan_problem(head, 1000)
 
 
 def test_students_to_chase(shanghai_2025, shanghai_2026, settings, tmp_path):

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from office import admin_pages
+from office.scans import scan_kind
 from office.scoping import scope_of
 from office.security import sandboxed
 from office.tables import Table, paged
@@ -29,7 +30,7 @@ def opt_out_commitment(request, pk):
         detail=f"放弃参保承诺书 {opt_out.policy_year}",
     )
     scan = opt_out.commitment.open("rb")
-    kind = services.commitment_kind(scan.read(16))
+    kind = scan_kind(scan.read(16))
     scan.seek(0)
     if kind is None:
         return sandboxed(
